@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * lsm.h - labels and Landlock: the profile's "lsm" section, host-side
+ * preparation (AppArmor profile generation and loading, SELinux MCS
+ * allocation and file labels), the child's last steps before seccomp
+ * (setexeccon, aa_change_onexec, Landlock ruleset), and the release.
+ *
+ * Where the runtime calls it (doc/lsm.md has the whole picture):
+ *   profile_plan.c  vj_lsm_plan_parse(&plan->lsm, <"lsm" section>, err)
+ *   cli.c           the vj_lsm_cli_options table
+ *   launch.c        vj_lsm_prepare() in prepare(), before clone (its
+ *                   notices logged as "lsm: ..."); vj_lsm_to_json() into
+ *                   the start record; vj_lsm_release() in teardown()
+ *   child.c         vj_lsm_child_apply() in PROGRAM's process after
+ *                   pivot_root and the id and capability change, before
+ *                   no_new_privs and the seccomp filter (step 8b). It
+ *                   sets no_new_privs itself when Landlock applies, and
+ *                   needs the jail's /proc for the SELinux and AppArmor
+ *                   exec attributes.
+ *   features        vj_lsm_features_json() for `vmjail features`
+ *   check           vj_lsm_apparmor_generate() to show the profile
+ */
+#ifndef VJ_LSM_H
+#define VJ_LSM_H
+
+#include <json.h>
+
+#include "cli.h"
+#include "error.h"
+
+struct vj_jnode;
+struct vj_plan;
+
+enum vj_lsm_need {
+	VJ_LSM_OFF,
+	VJ_LSM_AUTO,     /* the default: applied when the host has it, silently
+			  * left out when not (reported in the start record) */
+	VJ_LSM_OPTIONAL, /* applied when the host has it, else a notice */
+	VJ_LSM_REQUIRED, /* the host lacks it -> the launch fails naming it */
+};
+
+/* Landlock TCP ports: "any" (not restricted), a list (maybe empty: none
+ * allowed), or "auto" (not set: a list of none when the jail shares or
+ * joins a network namespace, "any" when it has its own, which holds only
+ * lo). */
+struct vj_lsm_ports {
+	bool set;
+	bool any;
+	uint16_t *ports;
+	size_t n;
+};
+
+/* The profile's "lsm" section, resolved. Side-effect free. */
+struct vj_lsm_plan {
+	enum vj_lsm_need selinux;
+	char *selinux_label;      /* base process context; NULL = the policy's
+				   * virtual domain context */
+	char *selinux_file_label; /* base file context for writable binds;
+				   * NULL = the policy's virtual image context */
+	bool selinux_mcs;         /* add a unique category pair (default true) */
+	int selinux_mcs_lo, selinux_mcs_hi; /* from c<lo>..c<hi> (default 0..1023) */
+	bool selinux_relabel;     /* label writable bind sources (default true) */
+
+	enum vj_lsm_need apparmor;
+	char *apparmor_profile;   /* an existing profile; NULL = generate one */
+
+	enum vj_lsm_need landlock;
+	struct vj_lsm_ports tcp_bind, tcp_connect;
+	bool scope_signal;        /* ABI 6: no signals out of the jail (default true) */
+	bool scope_abstract_unix; /* ABI 6: no abstract unix sockets out (default true) */
+};
+
+int vj_lsm_plan_parse(struct vj_lsm_plan *p, const struct vj_jnode *n, struct vj_error *err);
+json_object *vj_lsm_plan_to_json(const struct vj_lsm_plan *p);
+void vj_lsm_plan_free(struct vj_lsm_plan *p);
+
+/* Command-line options (--selinux, --selinux-label, --apparmor,
+ * --apparmor-profile, --landlock); ends with a zeroed entry. */
+extern const struct vj_cli_option vj_lsm_cli_options[];
+
+/* What applies to one jail, prepared on the host. */
+struct vj_lsm;
+
+/* Host preparation (parent, before clone). *out may be NULL when nothing
+ * applies. notices: lines for the caller to log (optional layers the host
+ * lacks). The SELinux category reservations live in
+ * $VMJAIL_LSM_STATE_DIR or /run/vmjail/selinux-mcs. */
+int vj_lsm_prepare(const struct vj_plan *plan, struct vj_lsm **out, char ***notices, struct vj_error *err);
+/* Child (PROGRAM's process), after the root filesystem is in place and the
+ * ids changed, before seccomp. Does not allocate, does not log. Sets
+ * no_new_privs when a Landlock ruleset is applied. lsm may be NULL. */
+int vj_lsm_child_apply(const struct vj_lsm *lsm, const struct vj_plan *plan, struct vj_error *err);
+/* What applied, for the info-fd start record and state.json:
+ * {"selinux": {...}, "apparmor": {...}, "landlock": {...}}. */
+json_object *vj_lsm_to_json(const struct vj_lsm *lsm);
+/* After the jail ended: unload generated profiles, restore labels, free.
+ * NULL is fine. */
+void vj_lsm_release(struct vj_lsm *lsm);
+
+/* What the host offers, for `vmjail features`: {"selinux": {...},
+ * "apparmor": {...}, "landlock": {"abi": N}}. */
+json_object *vj_lsm_features_json(void);
+
+/* The AppArmor profile text vj_lsm_prepare() would generate for plan under
+ * the given profile name (for `check` and tests). Caller frees. */
+char *vj_lsm_apparmor_generate(const struct vj_plan *plan, const char *name);
+
+/* Leftovers of a dead jail (gc, or the next run with its id): unload the
+ * AppArmor profile vmjail generated for it, by the name its state record
+ * gives. 1 when it was loaded and is now gone, 0 when it was not loaded
+ * (or AppArmor is not active), -errno when the kernel refused. */
+int vj_lsm_apparmor_unload(const char *name);
+
+#endif

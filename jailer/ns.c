@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ns.c - namespaces.
+ *
+ * Theory of operation: the child is cloned into every namespace at once
+ * (user first, implicitly: the kernel creates it before the others, which
+ * it then owns, so the child holds full capabilities over all of them and
+ * none over the host). The parent, still on the host, writes the child's
+ * id maps: setgroups is denied (an unprivileged map requires it, and a
+ * jailed process must not be able to drop a group that denies it access),
+ * then exactly one uid and one gid are mapped - the jail's ids to the
+ * caller's. Inside, the child names its host and raises lo, the only
+ * interface of a fresh network namespace.
+ */
+#include "ns.h"
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+unsigned long vj_ns_clone_flags(const struct vj_plan *plan)
+{
+	unsigned long f = CLONE_NEWNS;
+	if (plan->ns[VJ_NS_USER])
+		f |= CLONE_NEWUSER;
+	if (plan->ns[VJ_NS_PID] && !plan->exec_inplace)
+		f |= CLONE_NEWPID;
+	if (plan->ns[VJ_NS_NET] && plan->net == VJ_NET_NONE)
+		f |= CLONE_NEWNET;
+	if (plan->ns[VJ_NS_IPC])
+		f |= CLONE_NEWIPC;
+	if (plan->ns[VJ_NS_UTS])
+		f |= CLONE_NEWUTS;
+	/* The cgroup namespace is entered later, once the child sits in its
+	 * own cgroup, so that cgroup becomes the namespace's root. */
+	return f;
+}
+
+static int write_proc(pid_t pid, const char *file, const char *text, struct vj_error *err)
+{
+	char path[64];
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	else
+		snprintf(path, sizeof(path), "/proc/self/%s", file);
+	int r = vj_write_file_at(AT_FDCWD, path, text);
+	if (r < 0)
+		return vj_error_set(err, r, "write %s", path);
+	return 0;
+}
+
+int vj_ns_write_id_maps(pid_t pid, const struct vj_plan *plan, uid_t outer_uid, gid_t outer_gid,
+			struct vj_error *err)
+{
+	char map[64];
+	int r = write_proc(pid, "setgroups", "deny", err);
+	if (r < 0)
+		return r;
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)plan->uid, (unsigned)outer_uid);
+	r = write_proc(pid, "uid_map", map, err);
+	if (r == -EPERM && outer_uid == 0)
+		return vj_error_prefix(err, "mapping uid 0 needs CAP_SETFCAP (Linux 5.12+): run as a non-root user, "
+					    "or grant CAP_SETFCAP");
+	if (r < 0)
+		return r;
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)plan->gid, (unsigned)outer_gid);
+	return write_proc(pid, "gid_map", map, err);
+}
+
+int vj_ns_setup_uts(const struct vj_plan *plan, struct vj_error *err)
+{
+	if (!plan->ns[VJ_NS_UTS] || !plan->hostname)
+		return 0;
+	if (sethostname(plan->hostname, strlen(plan->hostname)) < 0)
+		return vj_error_set(err, errno, "sethostname %s", plan->hostname);
+	return 0;
+}
+
+int vj_ns_loopback_up(struct vj_error *err)
+{
+	_cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return vj_error_set(err, errno, "socket");
+	struct ifreq ifr = { 0 };
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return vj_error_set(err, errno, "lo: SIOCGIFFLAGS");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		return vj_error_set(err, errno, "lo: bring up");
+	return 0;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef VJ_NS_H
+#define VJ_NS_H
+
+#include "plan.h"
+
+/* clone/unshare flags for the namespaces the plan creates (the pid
+ * namespace only in supervised mode). */
+unsigned long vj_ns_clone_flags(const struct vj_plan *plan);
+/* Parent: write setgroups=deny, uid_map and gid_map of pid (or "self"):
+ * the jail's ids map to the caller's. */
+int vj_ns_write_id_maps(pid_t pid, const struct vj_plan *plan, uid_t outer_uid, gid_t outer_gid,
+			struct vj_error *err);
+/* Child: hostname and the loopback interface. */
+int vj_ns_setup_uts(const struct vj_plan *plan, struct vj_error *err);
+int vj_ns_loopback_up(struct vj_error *err);
+
+#endif

@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""QEMU start and boot, direct and under vmjail (driven by qemu-start.sh).
+
+  qemu-start.py start VMJAIL RUNS ACCEL   exec -> QMP ready, interleaved
+  qemu-start.py boot VMJAIL RUNS DIR      exec -> guest marker, interleaved
+
+"QMP ready": the greeting read, qmp_capabilities and query-status
+answered. Direct, QEMU serves its own -qmp unix socket; jailed, vmjail's
+proxy serves it (profile qemu-system-x86_64, every layer on); "jailed-own"
+is the same jail with QEMU serving its own -qmp socket in a bound
+directory, the proxy off the client's path. Each round runs all three, in
+rotating order. Also QEMU's RSS at QMP ready (VmRSS of
+the QEMU process; jailed, plus vmjail's supervisor and init).
+"""
+import json, os, socket, statistics, subprocess, sys, tempfile, time
+
+QEMU = ["qemu-system-x86_64", "-machine", "q35", "-display", "none", "-nodefaults", "-S"]
+
+
+def connect(path, deadline):
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(path)
+            return s
+        except OSError:
+            s.close()
+            if time.monotonic() > deadline:
+                raise TimeoutError(path)
+            time.sleep(0.0005)
+
+
+def read_msg(f):
+    while True:
+        line = f.readline()
+        if not line:
+            raise EOFError("QMP connection closed")
+        m = json.loads(line)
+        if "event" not in m:
+            return m
+
+
+def qmp_ready(path, deadline):
+    s = connect(path, deadline)
+    f = s.makefile("rwb", buffering=0)
+    read_msg(f)  # greeting
+    f.write(b'{"execute": "qmp_capabilities"}\n')
+    assert "return" in read_msg(f)
+    f.write(b'{"execute": "query-status"}\n')
+    r = read_msg(f)
+    assert "return" in r, r
+    return s, f
+
+
+def rss_kb(pid):
+    try:
+        for line in open("/proc/%d/status" % pid):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def start(mode, vmjail, accel, tmp):
+    """One start: seconds to QMP ready, QEMU RSS, vmjail's own RSS."""
+    sock = os.path.join(tmp, "%s.qmp" % mode)
+    if os.path.lexists(sock):
+        os.unlink(sock)
+    qemu = QEMU + ["-accel", accel]
+    rfd = wfd = None
+    if mode == "direct":
+        argv = qemu + ["-qmp", "unix:%s,server=on,wait=off" % sock]
+        pass_fds = ()
+    elif mode == "jailed-own":
+        rfd, wfd = os.pipe()
+        own = os.path.join(tmp, "own")
+        os.makedirs(own, exist_ok=True)
+        os.chmod(own, 0o777)
+        argv = [vmjail, "run", "--profile", "qemu-system-x86_64", "--bind", own + ":/run/qmp",
+                "--info-fd", str(wfd), "--"] + qemu + ["-qmp", "unix:/run/qmp/qmp.sock,server=on,wait=off"]
+        sock = os.path.join(own, "qmp.sock")
+        if os.path.lexists(sock):
+            os.unlink(sock)
+        pass_fds = (wfd,)
+    else:
+        rfd, wfd = os.pipe()
+        argv = [vmjail, "run", "--profile", "qemu-system-x86_64", "--qmp", sock,
+                "--info-fd", str(wfd), "--"] + qemu
+        pass_fds = (wfd,)
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, pass_fds=pass_fds)
+    if wfd is not None:
+        os.close(wfd)
+    s, f = qmp_ready(sock, t0 + 30)
+    t = time.monotonic() - t0
+    qpid, extra, info = p.pid, 0, None
+    if rfd is not None:
+        info = os.fdopen(rfd)
+        rec = json.loads(info.readline())
+        qpid = rec["pid"]
+        extra = rss_kb(rec["supervisor-pid"]) + rss_kb(rec["init-pid"])
+    rss = rss_kb(qpid)
+    f.write(b'{"execute": "quit"}\n')
+    if info is not None:
+        info.read()  # the exited record; vmjail writes it before it exits
+        info.close()
+    p.wait(30)
+    s.close()
+    if p.returncode != 0:
+        sys.exit("%s: exit status %d: %s" % (mode, p.returncode, p.stderr.read().decode()))
+    p.stderr.close()
+    return t, rss, extra
+
+
+def boot(mode, vmjail, d):
+    """One guest boot (TCG): seconds from exec to the marker on the serial console."""
+    append = "console=ttyS0 quiet panic=-1 vmjail.id=bench"
+    if mode == "direct":
+        kernel, initrd, argv = os.path.join(d, "vmlinux"), os.path.join(d, "initramfs.gz"), []
+    else:
+        kernel, initrd = "/boot/vmlinux", "/boot/initramfs.gz"
+        argv = [vmjail, "run", "--profile", "qemu-system-x86_64",
+                "--ro-bind", os.path.join(d, "vmlinux") + ":" + kernel,
+                "--ro-bind", os.path.join(d, "initramfs.gz") + ":" + initrd, "--"]
+    argv += ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", "256", "-display", "none",
+             "-nodefaults", "-no-reboot", "-serial", "stdio", "-kernel", kernel, "-initrd", initrd,
+             "-append", append]
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    t = None
+    for line in p.stdout:
+        if line.startswith(b"VMJAIL-GUEST-MARKER") and t is None:
+            t = time.monotonic() - t0
+    p.wait(120)
+    if t is None or p.returncode != 0:
+        sys.exit("%s: no marker, exit status %s" % (mode, p.returncode))
+    return t
+
+
+def med(v):
+    return statistics.median(v)
+
+
+def main():
+    what, vmjail, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    modes = ("direct", "jailed", "jailed-own") if what == "start" else ("direct", "jailed")
+    res = {m: [] for m in modes}
+    rss = {m: [] for m in modes}
+    extra = []
+    with tempfile.TemporaryDirectory(prefix="vmjail-bench.") as tmp:
+        for i in range(runs):
+            k = i % len(modes)
+            for mode in modes[k:] + modes[:k]:
+                if what == "start":
+                    t, r, x = start(mode, vmjail, sys.argv[4], tmp)
+                    rss[mode].append(r)
+                    if mode != "direct":
+                        extra.append(x)
+                else:
+                    t = boot(mode, vmjail, sys.argv[4])
+                res[mode].append(t)
+    d, j = med(res["direct"]), med(res["jailed"])
+    unit = 1000 if what == "start" else 1
+    fmt = "%.1f ms" if what == "start" else "%.2f s"
+    label = "exec -> QMP ready (-accel %s)" % sys.argv[4] if what == "start" else "exec -> guest marker (TCG boot)"
+    print("%s, %d interleaved runs each" % (label, runs))
+    for mode in modes:
+        v = sorted(res[mode])
+        print("  %-10s median " % mode + fmt % (med(v) * unit) + "   min " + fmt % (v[0] * unit)
+              + "   max " + fmt % (v[-1] * unit))
+    print("  ratio jailed/direct (medians): %.3f" % (j / d))
+    if "jailed-own" in res:
+        print("  ratio jailed-own/direct (medians): %.3f" % (med(res["jailed-own"]) / d))
+    if what == "start":
+        print("QEMU RSS at QMP ready: direct median %d KiB, jailed median %d KiB (ratio %.3f), "
+              "jailed-own median %d KiB; vmjail's supervisor + init: median %d KiB"
+              % (med(rss["direct"]), med(rss["jailed"]), med(rss["jailed"]) / med(rss["direct"]),
+                 med(rss["jailed-own"]), med(extra)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# libvirt.bats - vmjail as the emulator wrapper of real libvirt (Debian's
+# libvirt-daemon-driver-qemu, libvirt-clients), through the embedded QEMU
+# driver (virsh -c 'qemu:///embed?root=DIR': the driver runs inside virsh,
+# no daemon). The domain's <emulator> is a stub written by
+# contrib/libvirt/vmjail-libvirt-gen, which runs the real QEMU through
+# contrib/libvirt/vmjail-qemu-wrapper (vmjail run --exec --keep-all-fds
+# --profile libvirt-qemu). TCG guest (Debian's kernel and a busybox
+# initramfs from tests/e2e/lib.sh). The kernel is the oracle: /proc of the
+# pid libvirt tracks.
+#
+# Needs root (libvirt's privileged driver: it runs QEMU as the libvirt-qemu
+# user, whom libvirt-daemon-system would create; this test creates that
+# system user and group when they are missing, as the package does).
+
+bats_require_minimum_version 1.5.0
+
+: "${VMJAIL:=$BATS_TEST_DIRNAME/../../build/vmjail}"
+: "${VMJAIL_SRCDIR:=$BATS_TEST_DIRNAME/../..}"
+DOM=vmjail-it
+
+setup_file() {
+	export VMJAIL VMJAIL_SRCDIR
+	local why=
+	if [ "$(id -u)" -ne 0 ]; then
+		why="needs root (libvirt's privileged QEMU driver)"
+	elif ! command -v virsh >/dev/null; then
+		why="virsh not installed (libvirt-clients)"
+	elif ! ls /usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so >/dev/null 2>&1; then
+		why="libvirt's QEMU driver not installed (libvirt-daemon-driver-qemu)"
+	elif [ ! -x /usr/bin/qemu-system-x86_64 ]; then
+		why="qemu-system-x86_64 not installed"
+	elif ! ls /boot/vmlinuz-* >/dev/null 2>&1; then
+		why="no kernel in /boot (linux-image-amd64)"
+	elif [ ! -x /usr/bin/busybox ]; then
+		why="busybox-static not installed"
+	fi
+	if [ -n "$why" ]; then
+		echo "$why" >"$BATS_FILE_TMPDIR/skip"
+		return 0
+	fi
+	# The account libvirt's Debian build runs QEMU as.
+	getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
+	getent passwd libvirt-qemu >/dev/null ||
+		useradd --system --no-create-home --home-dir /var/lib/libvirt --shell /usr/sbin/nologin \
+			--gid libvirt-qemu --groups kvm libvirt-qemu
+
+	# Everything under one directory libvirt-qemu can traverse.
+	W=$(mktemp -d /tmp/vmjail-libvirt.XXXXXX)
+	chmod 0755 "$W"
+	echo "$W" >"$BATS_FILE_TMPDIR/work"
+	# shellcheck source=../e2e/lib.sh
+	source "$VMJAIL_SRCDIR/tests/e2e/lib.sh"
+	e2e_build_initramfs "$W"
+	cp "$(e2e_kernel)" "$W/vmlinuz"
+	chmod 0644 "$W/vmlinuz" "$W/initramfs.gz"
+	sed -e 's|@libexecdir@|/usr/libexec|g' -e 's|@bindir@|/usr/bin|g' \
+		"$VMJAIL_SRCDIR/contrib/libvirt/vmjail-libvirt-gen.in" >"$W/gen"
+	sh "$W/gen" --dir "$W/emulators" --vmjail "$VMJAIL" \
+		--wrapper "$VMJAIL_SRCDIR/contrib/libvirt/vmjail-qemu-wrapper" \
+		--profile-path "$VMJAIL_SRCDIR/profiles" --policy-path "$VMJAIL_SRCDIR/policy" \
+		/usr/bin/qemu-system-x86_64 >/dev/null
+	# The embedded driver's root: its qemu.conf keeps QEMU's stdio in a
+	# plain file (no virtlogd daemon); the rest is libvirt's default.
+	mkdir -p "$W/root/etc"
+	printf 'stdio_handler = "file"\n' >"$W/root/etc/qemu.conf"
+	cat >"$W/dom.xml" <<EOF
+<domain type='qemu'>
+  <name>$DOM</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$W/vmlinuz</kernel>
+    <initrd>$W/initramfs.gz</initrd>
+    <cmdline>console=ttyS0 panic=-1 vmjail.hold vmjail.id=libvirt</cmdline>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <devices>
+    <emulator>$W/emulators/qemu-system-x86_64</emulator>
+    <serial type='file'><source path='$W/serial.log'/><target port='0'/></serial>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+EOF
+}
+
+teardown_file() {
+	[ -f "$BATS_FILE_TMPDIR/work" ] && [ -z "${VMJAIL_TEST_KEEP:-}" ] || return 0
+	W=$(cat "$BATS_FILE_TMPDIR/work")
+	# Only through libvirt: it knows the pid it started.
+	virsh -c "qemu:///embed?root=$W/root" destroy "$DOM" >/dev/null 2>&1 || true
+	virsh -c "qemu:///embed?root=$W/root" undefine "$DOM" >/dev/null 2>&1 || true
+	rm -rf "$W"
+}
+
+setup() {
+	[ ! -f "$BATS_FILE_TMPDIR/skip" ] || skip "$(cat "$BATS_FILE_TMPDIR/skip")"
+	W=$(cat "$BATS_FILE_TMPDIR/work")
+}
+
+# virsh on the embedded driver; libvirt's own log lines go to $W/virsh.err.
+v() {
+	virsh -q -c "qemu:///embed?root=$W/root" "$@" 2>>"$W/virsh.err"
+}
+
+qemu_pid() {
+	cat "$W/root/run/qemu/$DOM.pid" 2>/dev/null
+}
+
+@test "libvirt: the capability probe (-qmp ... -S -daemonize) runs through the wrapper: define succeeds" {
+	run v define "$W/dom.xml"
+	[ "$status" -eq 0 ] || { cat "$W/virsh.err"; false; }
+	# libvirt cached what it probed, for the stub.
+	run grep -l "<emulator>$W/emulators/qemu-system-x86_64</emulator>" "$W"/root/cache/qemu/capabilities/*.xml
+	[ "$status" -eq 0 ]
+	run grep -c '<flag name=' "$W"/root/cache/qemu/capabilities/*.xml
+	[ "$output" -gt 100 ]
+	# The probe's QEMU is gone.
+	[ -z "$(ls "$W"/root/lib/qemu/ | grep '^qmp-' || true)" ]
+}
+
+@test "libvirt: start; the pid libvirt tracks is QEMU, in its own mount, net, ipc, uts, user, cgroup namespaces" {
+	run v start "$DOM"
+	[ "$status" -eq 0 ] || { cat "$W/virsh.err"; tail -5 "$W"/root/log/qemu/*.log; false; }
+	pid=$(qemu_pid)
+	[ -n "$pid" ]
+	[ "$(readlink "/proc/$pid/exe")" = /usr/bin/qemu-system-x86_64 ]
+	for ns in mnt net ipc uts user cgroup; do
+		[ "$(readlink "/proc/$pid/ns/$ns")" != "$(readlink "/proc/self/ns/$ns")" ] || fail_ns=$ns
+	done
+	[ -z "${fail_ns:-}" ] || { echo "QEMU shares the $fail_ns namespace with the host"; false; }
+	# --exec: no pid namespace, so libvirt's pid and QEMU's thread ids are the host's.
+	[ "$(readlink "/proc/$pid/ns/pid")" = "$(readlink /proc/self/ns/pid)" ]
+}
+
+@test "libvirt: QEMU has NoNewPrivs 1, no capabilities, a seccomp filter, libvirt's user" {
+	pid=$(qemu_pid)
+	[ -n "$pid" ]
+	grep -qx 'NoNewPrivs:	1' "/proc/$pid/status"
+	grep -qx 'Seccomp:	2' "/proc/$pid/status"
+	for c in CapInh CapPrm CapEff CapBnd CapAmb; do
+		grep -qx "$c:	0000000000000000" "/proc/$pid/status" || { grep "$c" "/proc/$pid/status"; false; }
+	done
+	[ "$(stat -c %U "/proc/$pid")" = libvirt-qemu ]
+	# vmjail's filter, then QEMU's own -sandbox on top (libvirt's default).
+	grep -q '^Seccomp_filters:	2' "/proc/$pid/status"
+	grep -q -- '-sandbox' "/proc/$pid/cmdline"
+}
+
+@test "libvirt: QEMU's root holds /usr, its devices and the paths on its command line, nothing else of the host" {
+	pid=$(qemu_pid)
+	[ -n "$pid" ]
+	run awk '{print $5}' "/proc/$pid/mountinfo"
+	echo "$output"
+	[[ "$output" == *"$W/vmlinuz"* ]]
+	[[ "$output" == *"$W/initramfs.gz"* ]]
+	[[ "$output" == *"/master-key.aes"* ]]
+	[[ "$output" != *"/home"* ]]
+	[[ "$output" != *"$W/root/etc"* ]]
+	[ ! -e "/proc/$pid/root/etc/shadow" ]
+	[ ! -e "/proc/$pid/root$W/root/etc/qemu.conf" ]
+	[ -e "/proc/$pid/root/usr/bin/qemu-system-x86_64" ]
+}
+
+@test "libvirt: domstate, qemu-monitor-command query-status, the guest runs" {
+	run v domstate "$DOM"
+	[ "$output" = running ]
+	run v qemu-monitor-command "$DOM" '{"execute":"query-status"}'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"status":"running"'* ]]
+	# TCG boot of Debian's kernel: the busybox init prints its marker.
+	for _ in $(seq 240); do
+		grep -q 'VMJAIL-GUEST-MARKER libvirt' "$W/serial.log" 2>/dev/null && break
+		sleep 0.5
+	done
+	grep -q 'VMJAIL-GUEST-MARKER libvirt' "$W/serial.log"
+}
+
+@test "libvirt: destroy ends QEMU; nothing is left behind" {
+	pid=$(qemu_pid)
+	[ -n "$pid" ]
+	start=$(awk '{print $22}' "/proc/$pid/stat")
+	# Each virsh reconnects to the running QEMU in a thread of its own;
+	# destroy does not wait for it (and a reconnect that sees QEMU vanish
+	# records "shut off (daemon)"), a monitor command does: one session.
+	run v "qemu-monitor-command $DOM '{\"execute\":\"query-status\"}'; destroy $DOM"
+	[ "$status" -eq 0 ] || { echo "$output"; tail -5 "$W/virsh.err"; v domstate --reason "$DOM"; tail -n 5 "$W"/root/log/qemu/*.log "$W/serial.log"; false; }
+	run v domstate "$DOM"
+	[ "$output" = "shut off" ]
+	# That process (same pid and start time) is gone, and no process of
+	# libvirt-qemu runs this domain.
+	if [ -r "/proc/$pid/stat" ]; then
+		[ "$(awk '{print $22}' "/proc/$pid/stat")" != "$start" ]
+	fi
+	! pgrep -u libvirt-qemu -f "guest=$DOM" >/dev/null
+	[ ! -e "$W/root/run/qemu/$DOM.pid" ]
+	run v undefine "$DOM"
+	[ "$status" -eq 0 ]
+	# No sockets, pid files or per-domain directories stay.
+	run find "$W/root/lib/qemu" "$W/root/run/qemu" -mindepth 1 \( -type s -o -name "*$DOM*" -o -name 'domain-*' \)
+	[ -z "$output" ] || { echo "$output"; false; }
+}

@@ -1,0 +1,166 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# oci.bats - vmjail as PID 1 of a container run by a real OCI runtime
+# (Debian's crun, or runc where crun cannot run on this host, e.g. crun
+# 1.8 refuses hybrid cgroup hierarchies), from bundles written by
+# contrib/oci/vmjail-oci-bundle: the host's /usr read-only, vmjail from the
+# build tree, its profiles and policies. Two specs: the runtime's default
+# (`crun spec`: uid 0, CAP_AUDIT_WRITE/KILL/NET_BIND_SERVICE, masked /proc
+# paths, no_new_privs; crun's default spec has no seccomp filter) and a
+# privileged one. The exit status, the runtime's SIGTERM, and what vmjail
+# says where the container forbids what it needs.
+#
+# Set VMJAIL_OCI_RUNTIME=crun|runc to choose.
+
+bats_require_minimum_version 1.5.0
+
+: "${VMJAIL:=$BATS_TEST_DIRNAME/../../build/vmjail}"
+: "${VMJAIL_SRCDIR:=$BATS_TEST_DIRNAME/../..}"
+
+setup_file() {
+	local why= rt
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "needs root (the OCI runtime runs rootful containers)" >"$BATS_FILE_TMPDIR/skip"
+		return 0
+	fi
+	W=$(mktemp -d /tmp/vmjail-oci.XXXXXX)
+	echo "$W" >"$BATS_FILE_TMPDIR/work"
+	# The first runtime that runs a trivial container on this host.
+	for rt in ${VMJAIL_OCI_RUNTIME:-crun runc}; do
+		command -v "$rt" >/dev/null || { why+="$rt: not installed; "; continue; }
+		mk "$W/probe" -- --help
+		sed -i 's|"args": \[[^]]*\]|"args": ["/usr/bin/true"]|' "$W/probe/config.json"
+		if out=$(timeout 60 "$rt" run -b "$W/probe" "vmjail-oci-probe-$$" 2>&1); then
+			echo "$rt" >"$BATS_FILE_TMPDIR/runtime"
+			return 0
+		fi
+		why+="$rt: cannot run a container here: ${out//$'\n'/ }; "
+	done
+	echo "no usable OCI runtime (${why%; })" >"$BATS_FILE_TMPDIR/skip"
+}
+
+teardown_file() {
+	[ -f "$BATS_FILE_TMPDIR/work" ] || return 0
+	W=$(cat "$BATS_FILE_TMPDIR/work")
+	rt=$(cat "$BATS_FILE_TMPDIR/runtime" 2>/dev/null) || rt=
+	if [ -n "$rt" ]; then
+		for id in $(cat "$W/ids" 2>/dev/null); do
+			"$rt" delete -f "$id" >/dev/null 2>&1 || true
+		done
+	fi
+	rm -rf "$W"
+}
+
+setup() {
+	[ ! -f "$BATS_FILE_TMPDIR/skip" ] || skip "$(cat "$BATS_FILE_TMPDIR/skip")"
+	W=$(cat "$BATS_FILE_TMPDIR/work")
+	RT=$(cat "$BATS_FILE_TMPDIR/runtime")
+	ID=vmjail-oci-$BATS_TEST_NUMBER-$$
+	echo "$ID" >>"$W/ids"
+}
+
+# mk DIR [GENERATOR-OPTIONS] -- VMJAIL-RUN-ARGS...: a bundle at DIR.
+mk() {
+	local dir=$1 opts=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
+	"$VMJAIL_SRCDIR/contrib/oci/vmjail-oci-bundle" --vmjail "$VMJAIL" \
+		--profile-path "$VMJAIL_SRCDIR/profiles" --policy-path "$VMJAIL_SRCDIR/policy" "${opts[@]}" "$dir" "$@" >/dev/null
+}
+
+@test "oci privileged: vmjail is PID 1, PROGRAM is jailed, its exit status comes through" {
+	mk "$W/$ID" --privileged -- --profile generic -- sh -c \
+		'echo pid=$$; grep -E "^(NoNewPrivs|Seccomp|CapEff|CapBnd):" /proc/self/status; exit 7'
+	run --separate-stderr timeout 120 "$RT" run -b "$W/$ID" "$ID"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 7 ]
+	[[ "$output" == *"NoNewPrivs:	1"* ]]
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" == *"CapEff:	0000000000000000"* ]]
+	[[ "$output" == *"CapBnd:	0000000000000000"* ]]
+	# PROGRAM runs in a pid namespace of its own, under the jail's init.
+	[[ "$output" == *"pid=2"* ]]
+}
+
+@test "oci privileged: a signal's death comes through as 128+N" {
+	mk "$W/$ID" --privileged -- --profile generic -- sh -c 'kill -USR1 $$'
+	run timeout 120 "$RT" run -b "$W/$ID" "$ID"
+	[ "$status" -eq $((128 + 10)) ]
+}
+
+# Start a container in the background, wait for READY (or the 4th
+# argument, a grep pattern) in its output, send SIGTERM through the
+# runtime, return the container's status.
+term_when_ready() {
+	local bundle=$1 id=$2 out=$3 ready=${4:-READY}
+	timeout 120 "$RT" run -b "$bundle" "$id" >"$out" 2>&1 &
+	local pid=$!
+	for _ in $(seq 600); do
+		grep -q "$ready" "$out" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q "$ready" "$out" || { cat "$out"; return 99; }
+	"$RT" kill "$id" TERM
+	wait "$pid"
+}
+
+@test "oci privileged: 'RUNTIME kill ID TERM' reaches PROGRAM through vmjail (PID 1), which ends gracefully" {
+	mk "$W/$ID" --privileged -- --profile generic -- sh -c \
+		'trap "echo graceful; exit 42" TERM; echo READY; while :; do sleep 0.1; done'
+	run term_when_ready "$W/$ID" "$ID" "$W/$ID.out"
+	cat "$W/$ID.out"
+	[ "$status" -eq 42 ]
+	grep -q graceful "$W/$ID.out"
+}
+
+@test "oci privileged: QEMU (proxied QMP) ends on the runtime's SIGTERM: 'terminating on signal 15', status 0" {
+	[ -x /usr/bin/qemu-system-x86_64 ] || skip "qemu-system-x86_64 not installed"
+	mk "$W/$ID" --privileged -- --profile qemu-system-x86_64 --no-cgroup -- sh -c \
+		'exec qemu-system-x86_64 -machine none -accel tcg -display none -nodefaults -S -monitor stdio'
+	# The human monitor's banner: QEMU's main loop runs, its handlers are set.
+	run term_when_ready "$W/$ID" "$ID" "$W/$ID.out" 'QEMU .* monitor'
+	cat "$W/$ID.out"
+	[ "$status" -eq 0 ]
+	grep -q 'terminating on signal 15' "$W/$ID.out"
+}
+
+@test "oci default spec (uid 0, no CAP_SYS_ADMIN): vmjail exits 125 naming what the container must allow" {
+	mk "$W/$ID" -- --profile generic -- sh -c 'exit 7'
+	run --separate-stderr timeout 120 "$RT" run -b "$W/$ID" "$ID"
+	echo "$stderr"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == "vmjail: "* ]]
+	# Today: "clone into new namespaces (needs CAP_SYS_ADMIN)". A root caller
+	# without CAP_SYS_ADMIN could use a user namespace, but mapping uid 0
+	# needs CAP_SETFCAP (Linux >= 5.12): the message names a capability.
+	[[ "$stderr" == *CAP_S* ]]
+}
+
+@test "oci default spec as a non-root user: a user namespace; /proc masked by the runtime stops it with the step named" {
+	mk "$W/$ID" --user 1000:1000 -- --profile generic --no-cgroup -- sh -c 'exit 7'
+	run --separate-stderr timeout 120 "$RT" run -b "$W/$ID" "$ID"
+	echo "$stderr"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"mount proc"* ]]
+}
+
+@test "oci default spec as a non-root user with an unmasked /proc: the jail runs, the status comes through" {
+	mk "$W/$ID" --user 1000:1000 --unmask-proc -- --profile generic --no-cgroup -- sh -c \
+		'grep -E "^(NoNewPrivs|Seccomp|CapEff):" /proc/self/status; exit 7'
+	run --separate-stderr timeout 120 "$RT" run -b "$W/$ID" "$ID"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 7 ]
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" == *"CapEff:	0000000000000000"* ]]
+}
+
+@test "oci default spec, non-root, unmasked /proc: 'RUNTIME kill ID TERM' ends PROGRAM gracefully" {
+	mk "$W/$ID" --user 1000:1000 --unmask-proc -- --profile generic --no-cgroup -- sh -c \
+		'trap "echo graceful; exit 42" TERM; echo READY; while :; do sleep 0.1; done'
+	run term_when_ready "$W/$ID" "$ID" "$W/$ID.out"
+	cat "$W/$ID.out"
+	[ "$status" -eq 42 ]
+	grep -q graceful "$W/$ID.out"
+}

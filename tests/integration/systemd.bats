@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# systemd.bats - contrib/systemd against systemd itself: every unit through
+# `systemd-analyze verify` (works without systemd running), the tmpfiles.d
+# file through `systemd-tmpfiles --create --root`, and a run under a real
+# systemd as PID 1 inside the test VM (tests/vm/run-in-vm.sh, when it is
+# there and can boot here): tests/integration/systemd-vm.sh starts
+# vmjail@it.service, finds the jail in the unit's delegated cgroup, stops
+# it and finds everything gone.
+
+bats_require_minimum_version 1.5.0
+
+: "${VMJAIL:=$BATS_TEST_DIRNAME/../../build/vmjail}"
+: "${VMJAIL_SRCDIR:=$BATS_TEST_DIRNAME/../..}"
+
+setup() {
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze not installed (systemd)"
+	U=$BATS_TEST_TMPDIR/units
+	mkdir -p "$U"
+	# As meson installs them, with vmjail from the build tree.
+	sed "s|@bindir@|$(dirname "$(readlink -f "$VMJAIL")")|g" \
+		"$VMJAIL_SRCDIR/contrib/systemd/vmjail@.service.in" >"$U/vmjail@.service"
+	cp "$VMJAIL_SRCDIR/contrib/systemd/vmjail.slice" "$U/"
+	# verify needs an instance of the template.
+	cp "$U/vmjail@.service" "$U/vmjail@it.service"
+}
+
+@test "systemd-analyze verify: vmjail@.service (an instance) and vmjail.slice, no diagnostics" {
+	run --separate-stderr systemd-analyze verify --man=no "$U/vmjail.slice" "$U/vmjail@it.service"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	# verify exits 0 on parse warnings: none may be printed.
+	[ -z "$stderr" ]
+}
+
+@test "systemd-analyze verify: the template itself" {
+	run --separate-stderr systemd-analyze verify --man=no "$U/vmjail@.service"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+}
+
+@test "the unit: Type=notify, Delegate=yes, KillMode=mixed, ExecStop through vmjail stop, in vmjail.slice" {
+	# What systemd itself parsed, not grep: systemd-analyze dump of the unit
+	# is not available offline; verify's debug dump is.
+	run --separate-stderr env SYSTEMD_LOG_LEVEL=debug systemd-analyze verify --man=no "$U/vmjail@it.service"
+	[ "$status" -eq 0 ]
+	d=$output$stderr
+	[[ "$d" == *"Type: notify"* ]]
+	[[ "$d" == *"Delegate: yes"* ]]
+	[[ "$d" == *"KillMode: mixed"* ]]
+	[[ "$d" == *"NotifyAccess: main"* ]]
+	[[ "$d" == *"Slice: vmjail.slice"* ]] || [[ "$d" == *"vmjail.slice"* ]]
+	[[ "$d" == *"vmjail stop --timeout"* ]]
+	[[ "$d" == *"vmjail run --id it"* ]] || [[ "$d" == *"run --id %i"* ]] || [[ "$d" == *"--id it"* ]]
+}
+
+@test "tmpfiles.d: systemd-tmpfiles creates /run/vmjail and /etc/vmjail/instances" {
+	command -v systemd-tmpfiles >/dev/null || skip "systemd-tmpfiles not installed"
+	[ "$(id -u)" -eq 0 ] || skip "systemd-tmpfiles --root needs root for the owners"
+	root=$BATS_TEST_TMPDIR/root
+	mkdir -p "$root"
+	run systemd-tmpfiles --create --root="$root" "$VMJAIL_SRCDIR/contrib/systemd/vmjail.conf.tmpfiles"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(stat -c '%a %U' "$root/run/vmjail")" = "755 root" ]
+	[ -d "$root/etc/vmjail/instances" ]
+}
+
+@test "under systemd as PID 1 in the test VM: start vmjail@it, the jail in the delegated cgroup, stop, nothing left" {
+	runner=$VMJAIL_SRCDIR/tests/vm/run-in-vm.sh
+	[ -x "$runner" ] || skip "the test VM harness (tests/vm/run-in-vm.sh) is not there"
+	[ -x /lib/systemd/systemd ] || skip "systemd not installed"
+	run "$runner" --cgroup-v2 --timeout 400 --mem 1024 \
+		--share "$VMJAIL_SRCDIR" --share "$(dirname "$(readlink -f "$VMJAIL")")" \
+		--env "VMJAIL=$(readlink -f "$VMJAIL")" --env "VMJAIL_SRCDIR=$(readlink -f "$VMJAIL_SRCDIR")" \
+		-- bash "$(readlink -f "$VMJAIL_SRCDIR")/tests/integration/systemd-vm.sh"
+	echo "$output"
+	[ "$status" -ne 77 ] || skip "the test VM cannot run here: $(grep -m1 SKIP <<<"$output")"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"VMJAIL-SYSTEMD-OK"* ]]
+}
