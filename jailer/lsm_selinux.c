@@ -61,11 +61,14 @@
 int vj_selinux_probe(char *reason, size_t len)
 {
 #if VJ_HAVE_SELINUX
-	if (is_selinux_enabled() <= 0) {
+	/* The kernel is the oracle: selinuxfs answers for the enforcing
+	 * mode. (is_selinux_enabled() also wants /etc/selinux/config, which
+	 * a host that boots with SELinux on need not have.) */
+	int e = security_getenforce();
+	if (e < 0) {
 		snprintf(reason, len, "SELinux is not enabled on this host");
 		return 0;
 	}
-	int e = security_getenforce();
 	snprintf(reason, len, "%s", e == 1 ? "enforcing" : e == 0 ? "permissive" : "unknown mode");
 	return 1;
 #else

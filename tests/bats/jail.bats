@@ -632,9 +632,11 @@ try:
     fcntl.ioctl(0, termios.TIOCSTI, b\"x\"); print(\"TIOCSTI worked\")
 except OSError as e:
     print(\"TIOCSTI failed\")"')
-	# script(1) forwards its stdin to the terminal: give it none, whatever
-	# the suite's own stdin carries (a CI runner's pipe, say)
-	run --separate-stderr timeout -k 5 30 script -qec "tty; $inner; echo status=\$?; read -t 0.2 x && echo typed=\$x" /dev/null </dev/null
+	# script(1) runs the command with $SHELL, which a CI runner may leave
+	# unset (then /bin/sh): the command is bash (printf %q quoting, read -t).
+	# It forwards its stdin to the terminal: give it none, whatever the
+	# suite's own stdin carries (a CI runner's pipe, say).
+	run --separate-stderr env SHELL=/bin/bash timeout -k 5 30 script -qec "tty; $inner; echo status=\$?; read -t 0.2 x && echo typed=\$x" /dev/null </dev/null
 	local out
 	out=$(echo "$output" | tr -d '\r' | grep -v '^vmjail: cgroup: .*running without it$')
 	[[ "$(echo "$out" | sed -n 1p)" == /dev/pts/* ]] || skip "script(1) gave no terminal"

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <json.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -39,14 +40,37 @@ struct bg {
 	int rd;
 };
 
-/* Child: supervise argv under policy; report "STATUS DENIED\n". */
-static void bg_start(struct bg *b, const char *policy, enum vj_seccomp_mode mode, char **argv)
+/*
+ * A network the test controls, so passt's view does not depend on the
+ * host's: a new network namespace with one interface, 192.0.2.2/24 and
+ * a default route via 192.0.2.1 (passt needs a routable template
+ * interface, and copies its address and gateway to the guest). Run in the
+ * child before the filter; false (host network kept) when the caller may
+ * not make one.
+ */
+static bool private_net(void)
+{
+	if (unshare(CLONE_NEWNET) < 0)
+		return false;
+	/* a dummy interface, or (kernels without the dummy driver) a tap
+	 * device nobody opens: its route is "linkdown", which passt accepts */
+	return system("{ ip link add vj0 type dummy || ip tuntap add mode tap vj0; } 2>/dev/null && "
+		      "ip addr add 192.0.2.2/24 dev vj0 && ip link set vj0 up && "
+		      "ip route add default via 192.0.2.1 dev vj0") == 0;
+}
+
+/* Child: supervise argv under policy; report "STATUS DENIED\n". With
+ * netns, in a private_net() when one can be made. */
+static void bg_start_net(struct bg *b, const char *policy, enum vj_seccomp_mode mode, char **argv, bool netns)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		abort();
 	b->pid = fork();
 	if (b->pid == 0) {
+		setpgid(0, 0); /* so a timeout kills the program too */
+		if (netns && !private_net())
+			fprintf(stderr, "# no private network namespace: passt sees the host's\n");
 		struct vj_seccomp_plan plan;
 		struct vj_error err = { 0 };
 		char *denied = NULL;
@@ -62,8 +86,14 @@ static void bg_start(struct bg *b, const char *policy, enum vj_seccomp_mode mode
 			_exit(1);
 		_exit(0);
 	}
+	setpgid(b->pid, b->pid);
 	close(p[1]);
 	b->rd = p[0];
+}
+
+static void bg_start(struct bg *b, const char *policy, enum vj_seccomp_mode mode, char **argv)
+{
+	bg_start_net(b, policy, mode, argv, false);
 }
 
 /* Wait up to timeout_s; *st = wait status of the program, denied = the
@@ -77,7 +107,7 @@ static bool bg_wait(struct bg *b, int timeout_s, int *st, char *denied, size_t d
 		ssize_t n = read(b->rd, line, sizeof(line) - 1);
 		line[n > 0 ? n : 0] = '\0';
 	} else {
-		kill(b->pid, SIGKILL);
+		kill(-b->pid, SIGKILL);
 	}
 	waitpid(b->pid, NULL, 0);
 	close(b->rd);
@@ -436,12 +466,14 @@ static bool passt_once(const char *path, int *st, char *denied, size_t dlen, boo
 	unlink(path);
 	char *argv[] = { "/usr/bin/passt", "-f", "-q", "-1", "-s", (char *)path, NULL };
 	struct bg b;
-	bg_start(&b, "passt", VJ_SECCOMP_DEBUG, argv);
+	bg_start_net(&b, "passt", VJ_SECCOMP_DEBUG, argv, true);
 	int fd = unix_connect(path, 10000);
 	bool replied = false;
 	if (fd >= 0) {
 		/* QEMU's stream framing: a 32-bit big-endian length, a frame. An
-		 * ARP who-has for passt's gateway address from 192.0.2.100. */
+		 * ARP who-has for passt's gateway address (192.0.2.1, from
+		 * private_net()) from 192.0.2.100. passt does not answer for the
+		 * guest's own address, the host's. */
 		static const unsigned char frame[] = {
 			0, 0, 0, 42,
 			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x08, 0x06,
