@@ -32,12 +32,6 @@
 #include <sys/syscall.h>
 #include <time.h>
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void nap(void)
 {
@@ -152,7 +146,7 @@ static int kill_pass(int dirfd, int depth)
 /* v1 freezer: FREEZING until every task stopped. */
 static void v1_freeze_wait(int dirfd, int64_t deadline)
 {
-	while (now_ms() < deadline) {
+	while (vj_now_ms() < deadline) {
 		_cleanup_free_ char *st = NULL;
 		if (vj_read_file_at(dirfd, "freezer.state", 64, &st, NULL) < 0 || vj_startswith(st, "FROZEN"))
 			return;
@@ -207,7 +201,7 @@ static int guard_tree(int dirfd, int depth)
 
 int vj_cg_kill_tree(int dirfd, bool v2, bool is_freezer, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = vj_now_ms() + timeout_ms;
 	int g = guard_tree(dirfd, 0);
 	if (g < 0)
 		return g;
@@ -233,7 +227,7 @@ int vj_cg_kill_tree(int dirfd, bool v2, bool is_freezer, int timeout_ms)
 			return n;
 		if (n == 0)
 			return 0;
-		if (now_ms() > deadline)
+		if (vj_now_ms() > deadline)
 			return -EBUSY;
 		killed_all = false;
 		nap();
@@ -266,7 +260,7 @@ static int rmdir_tree(int parentfd, const char *name, int64_t deadline, int dept
 	for (;;) {
 		if (unlinkat(parentfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
 			return 0;
-		if (errno != EBUSY || now_ms() > deadline)
+		if (errno != EBUSY || vj_now_ms() > deadline)
 			return -errno;
 		nap();
 	}
@@ -274,15 +268,15 @@ static int rmdir_tree(int parentfd, const char *name, int64_t deadline, int dept
 
 int vj_cg_remove_tree(int parentfd, const char *name, bool v2, bool is_freezer, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = vj_now_ms() + timeout_ms;
 	_cleanup_close_ int fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
 	int r = vj_cg_kill_tree(fd, v2, is_freezer, timeout_ms);
 	if (r < 0)
 		return r;
-	int left = (int)(deadline - now_ms());
-	return rmdir_tree(parentfd, name, now_ms() + (left > 100 ? left : 100), 0);
+	int left = (int)(deadline - vj_now_ms());
+	return rmdir_tree(parentfd, name, vj_now_ms() + (left > 100 ? left : 100), 0);
 }
 
 int vj_cgroup_remove_path(const char *path, struct vj_error *err)

@@ -12,6 +12,7 @@ struct vj_loop {
 	 * round is cleared from here so no stale pointer is called. */
 	struct epoll_event ev[MAX_EVENTS];
 	int n_ev;
+	uint64_t rounds; /* epoll_wait calls that returned events */
 };
 
 int vj_loop_new(struct vj_loop **out, struct vj_error *err)
@@ -55,26 +56,25 @@ void vj_loop_del(struct vj_loop *loop, struct vj_watch *w)
 			loop->ev[i].data.ptr = NULL;
 }
 
+uint64_t vj_loop_rounds(const struct vj_loop *loop)
+{
+	return loop->rounds;
+}
+
 void vj_loop_quit(struct vj_loop *loop)
 {
 	loop->quit = true;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int vj_loop_run(struct vj_loop *loop, int timeout_ms)
 {
-	int64_t deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
+	int64_t deadline = timeout_ms >= 0 ? vj_now_ms() + timeout_ms : -1;
 	loop->quit = false;
 	while (!loop->quit) {
 		int wait = -1;
 		if (deadline >= 0) {
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - vj_now_ms();
 			if (left <= 0)
 				return -ETIMEDOUT;
 			wait = (int)left;
@@ -86,6 +86,8 @@ int vj_loop_run(struct vj_loop *loop, int timeout_ms)
 			return -errno;
 		}
 		loop->n_ev = n;
+		if (n > 0)
+			loop->rounds++;
 		for (int i = 0; i < n; i++) {
 			struct vj_watch *w = loop->ev[i].data.ptr;
 			if (w)

@@ -31,6 +31,9 @@ void vj_loop_del(struct vj_loop *loop, struct vj_watch *w);
  * when the timeout passed first, or -errno. */
 int vj_loop_run(struct vj_loop *loop, int timeout_ms);
 void vj_loop_quit(struct vj_loop *loop);
+/* How many times the loop woke up with events: activity, for a caller
+ * that wants to know whether it has been quiet. */
+uint64_t vj_loop_rounds(const struct vj_loop *loop);
 /* Callbacks may delete watches (even their own) safely during dispatch. */
 
 #endif

@@ -79,13 +79,6 @@ struct vj_state {
 
 /* ---- small helpers ------------------------------------------------------ */
 
-int64_t vj_state_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void vj_state_nap_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
@@ -514,7 +507,7 @@ int vj_state_acquire(const struct vj_plan *plan, const char *root_override, stru
 	}
 	st->root_fd = r;
 
-	int64_t deadline = vj_state_now_ms() + 10000;
+	int64_t deadline = vj_now_ms() + 10000;
 	for (;;) {
 		r = open_jail_dir(st, err);
 		if (r == 0)
@@ -528,7 +521,7 @@ int vj_state_acquire(const struct vj_plan *plan, const char *root_override, stru
 		}
 		/* Both retries end at the deadline: a directory that keeps
 		 * being replaced under us is as busy as a held lock. */
-		if (vj_state_now_ms() > deadline) {
+		if (vj_now_ms() > deadline) {
 			state_free(st);
 			return vj_error_setx(err, EBUSY, "jail %s: its lock (%s/%s) is held by another process",
 					     plan->id, st->dir, VJ_STATE_LOCK);

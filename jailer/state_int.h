@@ -97,7 +97,6 @@ void vj_state_clear_dir(int dfd);
 int vj_state_gc_one(int rootfd, const char *id, char ***notices, struct vj_error *err);
 
 /* Monotonic milliseconds, and a short sleep for lock polls. */
-int64_t vj_state_now_ms(void);
 void vj_state_nap_ms(int ms);
 
 /* A minimal QMP client (state_stop.c): connect to path, negotiate, run

@@ -111,7 +111,7 @@ static int sup_signal(struct sup *s, int sig)
 static bool sup_wait(struct sup *s, int64_t deadline)
 {
 	for (;;) {
-		int64_t left = deadline - vj_state_now_ms();
+		int64_t left = deadline - vj_now_ms();
 		if (s->pidfd >= 0) {
 			struct pollfd p = { .fd = s->pidfd, .events = POLLIN };
 			int r = poll(&p, 1, left > 0 ? (int)left : 0);
@@ -151,7 +151,7 @@ static json_object *qmp_next(int fd, char *buf, size_t size, size_t *len, int64_
 		}
 		if (*len == size - 1)
 			*len = 0; /* a message too long for us: dropped */
-		int64_t left = deadline - vj_state_now_ms();
+		int64_t left = deadline - vj_now_ms();
 		if (left <= 0) {
 			errno = ETIMEDOUT;
 			return NULL;
@@ -224,7 +224,7 @@ int vj_state_qmp_exec(const char *path, const char *execute, json_object *args, 
 		return vj_error_set(err, errno, "socket");
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return vj_error_set(err, errno, "%s", path);
-	int64_t deadline = vj_state_now_ms() + timeout_ms;
+	int64_t deadline = vj_now_ms() + timeout_ms;
 	_cleanup_free_ char *buf = malloc(65536);
 	if (!buf)
 		return vj_error_set(err, ENOMEM, "qmp");
@@ -294,8 +294,8 @@ static void cleanup_after_kill(int rootfd, const char *id)
 	_cleanup_strv_ char **notices = NULL;
 	int r = 0;
 	/* The lock is free once the supervisor's last fd copy is closed. */
-	int64_t deadline = vj_state_now_ms() + 5000;
-	while ((r = vj_state_gc_one(rootfd, id, &notices, &err)) == 0 && vj_state_now_ms() < deadline)
+	int64_t deadline = vj_now_ms() + 5000;
+	while ((r = vj_state_gc_one(rootfd, id, &notices, &err)) == 0 && vj_now_ms() < deadline)
 		vj_state_nap_ms(10);
 	for (size_t k = 0; notices && notices[k]; k++)
 		vj_notice("%s", notices[k]);
@@ -318,7 +318,7 @@ static int await_running(int rootfd, struct vj_state_info *info, int64_t deadlin
 			return 2;
 		if (!vj_streq(info->status, "starting"))
 			return 0;
-		if (vj_state_now_ms() >= deadline)
+		if (vj_now_ms() >= deadline)
 			return -ETIMEDOUT;
 		vj_state_nap_ms(10);
 		struct vj_error err = { 0 };
@@ -376,7 +376,7 @@ int vj_cmd_stop(int argc, char **argv)
 		vj_state_info_free(&info);
 		return err.code == EINVAL ? VJ_EXIT_FAILURE : 1;
 	}
-	int64_t start = vj_state_now_ms(), total = (int64_t)(timeout * 1000);
+	int64_t start = vj_now_ms(), total = (int64_t)(timeout * 1000);
 	int64_t deadline = start + total;
 	bool was_live = info.live == VJ_STATE_LIVE;
 	int w = await_running(rootfd, &info, deadline);
@@ -436,7 +436,7 @@ int vj_cmd_stop(int argc, char **argv)
 		if (r < 0 && r != -ESRCH) {
 			vj_error("stop: jail %s: SIGKILL to its supervisor (pid %d): %s", id, (int)s.pid, strerror(-r));
 			code = 1;
-		} else if (!sup_wait(&s, vj_state_now_ms() + 10000)) {
+		} else if (!sup_wait(&s, vj_now_ms() + 10000)) {
 			vj_error("stop: jail %s: its supervisor (pid %d) survived SIGKILL for 10 s", id, (int)s.pid);
 			code = 1;
 		} else {
@@ -513,7 +513,7 @@ int vj_cmd_kill(int argc, char **argv)
 		return err.code == EINVAL ? VJ_EXIT_FAILURE : 1;
 	}
 	/* Forwarded signals are for PROGRAM: wait (10 s at most) for it. */
-	if (sig != SIGKILL && await_running(rootfd, &info, vj_state_now_ms() + 10000) == 1) {
+	if (sig != SIGKILL && await_running(rootfd, &info, vj_now_ms() + 10000) == 1) {
 		vj_error("kill: jail %s ended while starting", id);
 		vj_state_info_free(&info);
 		return 1;
@@ -530,7 +530,7 @@ int vj_cmd_kill(int argc, char **argv)
 		vj_error("kill: jail %s: signal %d to its supervisor (pid %d): %s", id, sig, (int)s.pid, strerror(-r));
 		code = 1;
 	} else if (sig == SIGKILL) {
-		if (sup_wait(&s, vj_state_now_ms() + 10000))
+		if (sup_wait(&s, vj_now_ms() + 10000))
 			cleanup_after_kill(rootfd, id);
 		else {
 			vj_error("kill: jail %s: its supervisor (pid %d) survived SIGKILL for 10 s", id, (int)s.pid);

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "notify.h"
 #include "sync.h"
+#include "trim.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -29,6 +30,41 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+
+/* ---- giving memory back --------------------------------------------- */
+
+#define VJ_TRIM_FIRST_MS 1000
+#define VJ_TRIM_QUIET_MS 10000
+
+struct trim_clock {
+	uint64_t seen;    /* the loop's rounds at the last check */
+	bool dirty;       /* activity since the last trim (the start counts) */
+	bool first;       /* the first check trims whatever happened */
+	int64_t check_at; /* next check, monotonic ms */
+};
+
+/* Called when check_at has come: activity since the last check pushes
+ * the trim one quiet period further; a quiet period after activity
+ * trims. */
+static void trim_check(struct trim_clock *tc, struct vj_loop *loop)
+{
+	uint64_t rounds = vj_loop_rounds(loop);
+	tc->check_at = vj_now_ms() + VJ_TRIM_QUIET_MS;
+	if (rounds != tc->seen && !tc->first) {
+		tc->seen = rounds;
+		tc->dirty = true;
+		return;
+	}
+	if (!tc->dirty)
+		return;
+	tc->seen = rounds;
+	tc->dirty = tc->first = false;
+	/* Nothing logged after it: the log's formatting code would come
+	 * straight back. */
+	vj_debug("trimming the supervisor's memory");
+	struct vj_trim_stats ts;
+	vj_trim_memory(&ts);
+}
 
 static void on_signal(struct vj_watch *w, uint32_t events)
 {
@@ -313,22 +349,36 @@ int vj_supervise(struct vj_jail *j)
 		vj_notify_ready(status);
 	}
 
+	/* Memory goes back when the loop is quiet (trim.c): a second after the
+	 * start (short jails never pay for it), and again after a quiet
+	 * VJ_TRIM_QUIET_MS that follows activity (a QMP client's commands
+	 * bring code back). */
+	struct trim_clock tc = { .seen = vj_loop_rounds(j->loop), .dirty = true, .first = true,
+				 .check_at = vj_now_ms() + VJ_TRIM_FIRST_MS };
 	for (;;) {
-		r = vj_loop_run(j->loop, j->init_pidfd >= 0 ? -1 : 200);
+		int timeout = j->init_pidfd >= 0 ? -1 : 200;
+		int64_t left = tc.check_at - vj_now_ms();
+		if (timeout < 0 || left < timeout)
+			timeout = left > 0 ? (int)left : 0;
+		r = vj_loop_run(j->loop, timeout);
 		if (r == 0)
 			break;
-		if (r == -ETIMEDOUT) {
+		if (r != -ETIMEDOUT)
+			break;
+		if (vj_now_ms() >= tc.check_at)
+			trim_check(&tc, j->loop);
+		if (j->init_pidfd < 0) {
 			int st;
 			if (waitpid(j->init_pid, &st, WNOHANG) == j->init_pid) {
 				j->init_reaped = true;
 				on_sync(&j->w_sync, EPOLLIN);
+				r = 0;
 				break;
 			}
-			continue;
 		}
-		vj_error("supervisor loop: %s", strerror(-r));
-		break;
 	}
+	if (r < 0)
+		vj_error("supervisor loop: %s", strerror(-r));
 	vj_notify_stopping("PROGRAM exited");
 	if (j->qmp)
 		vj_qmp_proxy_target_exited(j->qmp);

@@ -69,6 +69,9 @@ char **vj_strv_dup(char *const *v);
 
 /* Abort on allocation failure: used only where no sensible recovery exists
  * (building the plan). The launch path after clone never allocates. */
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t vj_now_ms(void);
+
 void *vj_xmalloc(size_t n);
 void *vj_xcalloc(size_t n, size_t m);
 char *vj_xstrdup(const char *s);

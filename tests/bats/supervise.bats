@@ -148,6 +148,36 @@ check_signal_ignored() {
 	check_signal_ignored
 }
 
+# A second after the start the supervisor drops what setup left resident
+# (jailer/trim.c): the kernel's RssFile of the supervisor falls by more
+# than half, and the supervisor still forwards signals and reports.
+rss_file_kb() { awk '/^RssFile:/ {print $2}' "/proc/$1/status"; }
+
+check_supervisor_trim() {
+	bg_jail "$VJ_T/out" -- sh -c 'trap "exit 41" TERM; echo ready; while :; do sleep 0.02; done'
+	wait_until 5 file_has "$VJ_T/out" ready || fail "the jail did not start: $(cat "$VJ_T/out.err")" || return 1
+	local before after
+	before=$(rss_file_kb "$VJ_BG")
+	sleep 2
+	after=$(rss_file_kb "$VJ_BG")
+	echo "# supervisor RssFile: $before kB at the start, $after kB two seconds later" >&3
+	[ -n "$before" ] && [ -n "$after" ] && [ "$((after * 2))" -lt "$before" ] ||
+		fail "RssFile did not fall by half: $before kB -> $after kB" || return 1
+	kill_supervisor TERM || return 1
+	wait_exit "$VJ_BG" 5 || fail "SIGTERM not forwarded after the trim" || return 1
+	assert_status 41
+}
+
+@test "root: a second after the start the supervisor gives setup's memory back, and still works" {
+	as_root
+	check_supervisor_trim
+}
+
+@test "user: a second after the start the supervisor gives setup's memory back, and still works" {
+	as_user
+	check_supervisor_trim
+}
+
 # ---- the jail dies with its supervisor --------------------------------------------
 
 check_supervisor_sigkill() {
