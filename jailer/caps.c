@@ -31,6 +31,10 @@ int vj_caps_supervisor_minimal(struct vj_error *err)
 
 int vj_caps_drop(uid_t uid, gid_t gid, uint64_t caps_keep, bool drop_groups, struct vj_error *err)
 {
+	/* libcap-ng keeps the task it acts on in its state: pid 1 shares its
+	 * memory with PROGRAM until PROGRAM's execve (child.c), and must not
+	 * act on PROGRAM's task id. */
+	capng_setpid((int)gettid());
 	capng_clear(CAPNG_SELECT_ALL);
 	for (unsigned cap = 0; cap <= CAP_LAST_CAP && cap < 64; cap++) {
 		if (!(caps_keep & (1ULL << cap)))
