@@ -8,7 +8,9 @@
 #      another, each timed from `vmjail run` to its "started" record on
 #      --info-fd, while the earlier ones keep running (target: the last
 #      within 1.2x of the first);
-#   3. supervisor memory per jail: VmRSS (target <= 1 MB), RssAnon, Pss;
+#   3. supervisor memory per jail: VmRSS (target <= 1 MB), RssAnon, Pss,
+#      two seconds after the last start (a supervisor trims its memory a
+#      second after its start);
 #   4. `vmjail list` and `vmjail list --json` with 200 jails (target
 #      < 50 ms), median of 20 runs.
 # Every jail is stopped with `vmjail stop` at the end; nothing else is
@@ -131,7 +133,9 @@ say("launch latency, one after another: first 10 %.1f ms, last 10 %.1f ms (ratio
     % (first, last, last / first, statistics.median(lat), max(lat)))
 j = wait_running(N)
 
-# 3. supervisor memory
+# 3. supervisor memory, once the last supervisor has given setup's memory
+# back (jailer/trim.c: a second after its start)
+time.sleep(2)
 sups = [e["supervisor_pid"] for e in j]
 rss = [kb(p, "VmRSS") for p in sups]
 anon = [kb(p, "RssAnon") for p in sups]

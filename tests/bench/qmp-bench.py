@@ -11,7 +11,9 @@ sockets in a directory bound into the jail), so the numbers differ only by
 the path the bytes take. Then 8 clients at once on each (8 monitors for
 direct and socat - QEMU serves one client per monitor - and one proxy
 socket). Then memory: the supervisor's RSS (its pid from --info-fd) idle,
-after the runs, and with N idle negotiated clients; socat's likewise (its
+after the runs, and with N idle negotiated clients (right after they
+negotiated, and again once the supervisor has trimmed its memory after a
+quiet period, see jailer/trim.c); socat's likewise (its
 listener plus one forked process per connection).
 
   tests/bench/qmp-bench.py BUILD-DIR [-n 20000] [--idle 100] [--json FILE]
@@ -34,6 +36,9 @@ import time
 QEMU = shutil.which("qemu-system-x86_64")
 SOCAT = shutil.which("socat")
 N_CONC = 8
+
+
+QUIET_TRIM_S = 12
 
 
 def rss_kb(pid):
@@ -204,11 +209,16 @@ def main():
         h = hold(tool, [proxy_path] * a.idle, 30)
         time.sleep(0.5)
         after = rss_kb(sup)
+        # The same clients once the supervisor has been quiet for its trim
+        # period (jailer/trim.c: ten quiet seconds after activity).
+        time.sleep(QUIET_TRIM_S)
+        quiet = rss_kb(sup)
         h.kill()
         h.wait()
         res["rss_kb"]["proxy_idle_clients"] = a.idle
         res["rss_kb"]["proxy_with_idle"] = after
         res["rss_kb"]["proxy_per_idle_client"] = rss_delta(after, before, a.idle)
+        res["rss_kb"]["proxy_with_idle_quiet"] = quiet
         s0 = socats[0]
         h = hold(tool, [socat_paths[0]], 30)
         time.sleep(0.5)
