@@ -251,12 +251,16 @@ static int target_main(void *arg)
  * the new task's own. What it saves: copying pid 1's page tables, the
  * copy-on-write faults of both sides, and tearing the copy down at
  * execve (on a virtual machine, a TLB-shootdown IPI each). Falls back to
- * fork() where clone() with these flags is refused.
+ * fork() where clone() with these flags is refused, and in a sanitizer
+ * build: ASan keeps its idea of the current stack in the memory both
+ * tasks share, and warns about the switch.
  */
 static pid_t spawn_target(const struct vj_child_ctx *c)
 {
 	enum { STACK_SIZE = 512 * 1024 };
-	void *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	void *stack = VJ_SANITIZED ? MAP_FAILED
+				   : mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack != MAP_FAILED) {
 		pid_t pid = clone(target_main, (char *)stack + STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)c);
 		int e = errno;
