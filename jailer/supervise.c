@@ -12,6 +12,9 @@
  * When init is gone the supervisor reaps it, lets the proxy deliver the
  * last events and close its clients, writes the exit record, and returns
  * PROGRAM's status: its exit code, or 128+N when killed by signal N.
+ * While it waits, it gives setup's memory back (trim.c): a second after
+ * the start, and after ten quiet seconds that follow activity (an idle
+ * supervisor wakes every ten seconds to see whether there was any).
  */
 #include "launch.h"
 #include "compat.h"

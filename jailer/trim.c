@@ -6,8 +6,9 @@
  * host runs hundreds of them, but most of what it touched was touched once:
  * the profile and policy parsers, libseccomp, the mount and cgroup code, and
  * the pages of libc, json-c and the rest that they ran. Its resident set
- * after launch is mostly that. Once the loop has been idle for a while
- * (supervise.c), two steps shrink it to what the loop really uses:
+ * after launch is mostly that. A second after the start, and after a quiet
+ * period that follows activity (supervise.c), two steps shrink it to what
+ * the loop really uses:
  *
  *   1. malloc_trim: free heap pages go back to the kernel.
  *   2. Clean private file mappings are dropped (MADV_DONTNEED): a mapping
@@ -136,8 +137,6 @@ int vj_trim_memory(struct vj_trim_stats *st)
 		len = rest;
 	}
 	flush(&m, &rs);
-	/* Bind madvise (lazy PLT) before the loader's code is dropped. */
-	madvise(NULL, 0, MADV_DONTNEED);
 	for (size_t i = 0; i < rs.n; i++) {
 		if (madvise((void *)rs.r[i].start, rs.r[i].end - rs.r[i].start, MADV_DONTNEED) < 0)
 			continue;
