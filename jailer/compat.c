@@ -11,7 +11,7 @@ void vj_compat_init(void)
 	static const struct { const char *name; unsigned bit; } names[] = {
 		{ "clone3", VJ_SYS_CLONE3 }, { "openat2", VJ_SYS_OPENAT2 },
 		{ "open_tree", VJ_SYS_OPEN_TREE }, { "close_range", VJ_SYS_CLOSE_RANGE },
-		{ "pidfd", VJ_SYS_PIDFD },
+		{ "pidfd", VJ_SYS_PIDFD }, { "renameat2", VJ_SYS_RENAMEAT2 },
 	};
 	disabled = 0;
 	if (!s)
@@ -112,4 +112,10 @@ void vj_close_fds_except(const int *keep, size_t n)
 		if (!k)
 			close(fd);
 	}
+}
+
+int vj_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags)
+{
+	FORCED(VJ_SYS_RENAMEAT2);
+	return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
 }

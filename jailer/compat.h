@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * compat.h - thin wrappers for the newer syscalls vmjail prefers (clone3,
- * openat2, open_tree/move_mount/mount_setattr, pidfd_*, close_range), each
- * with a fallback in its caller.
+ * openat2, open_tree/move_mount/mount_setattr, pidfd_*, close_range,
+ * renameat2), each with a fallback in its caller.
  *
  * VMJAIL_TEST_ENOSYS=clone3,openat2,open_tree,... makes the named wrappers
  * fail with ENOSYS so the test suite can run every fallback on a kernel
@@ -26,6 +26,7 @@ enum vj_compat_call {
 	VJ_SYS_OPEN_TREE = 1 << 2,     /* with move_mount and mount_setattr */
 	VJ_SYS_CLOSE_RANGE = 1 << 3,
 	VJ_SYS_PIDFD = 1 << 4,
+	VJ_SYS_RENAMEAT2 = 1 << 5,
 };
 
 void vj_compat_init(void);
@@ -42,5 +43,6 @@ int vj_pidfd_open(pid_t pid);
  * a loop over /proc/self/fd where that is missing). */
 void vj_close_fds_except(const int *keep, size_t n);
 int vj_pidfd_send_signal(int pidfd, int sig);
+int vj_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);
 
 #endif

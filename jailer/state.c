@@ -34,8 +34,10 @@
  * Exactly one of N racing acquirers wins: only one can hold the lock of
  * the directory linked under ID, and step 3 rejects stale inodes.
  *
- * state.json is rewritten whole (tmp + renameat) at acquire, started and
- * exited, so a reader sees the old or the new version, never a torn one.
+ * state.json is rewritten whole (a tmp file swapped in with
+ * RENAME_EXCHANGE, plain renameat the first time or where the filesystem
+ * cannot exchange) at acquire, started and exited, so a reader sees the
+ * old or the new version, never a torn one.
  * It is not fsync'd: it describes live processes, which a crash or power
  * loss ends anyway, and whatever is left then (even an empty file) is a
  * stale directory gc removes - while an fsync costs every launch a disk
@@ -58,6 +60,7 @@
  */
 #include "state.h"
 #include "state_int.h"
+#include "compat.h"
 #include "jsonw.h"
 #include "plan.h"
 #include "qmp.h"
@@ -177,7 +180,15 @@ int vj_state_write_atomic(int dirfd, const char *name, const char *data, size_t 
 	int r = vj_write_all(fd, data, len);
 	if (r < 0)
 		return vj_error_set(err, r, "write %s", tmp);
-	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+	/* Swapped in, not renamed over: ext4 (auto_da_alloc) starts writeback
+	 * of a file that replaces another by rename, which costs a launch more
+	 * than the rest of the registry together where /run is not a tmpfs.
+	 * The old version, now under the tmp name, goes after. */
+	if (vj_renameat2(dirfd, tmp, dirfd, name, RENAME_EXCHANGE) == 0) {
+		unlinkat(dirfd, tmp, 0);
+		return 0;
+	}
+	if (renameat(dirfd, tmp, dirfd, name) < 0) { /* a first version, or no exchange here */
 		r = -errno;
 		unlinkat(dirfd, tmp, 0);
 		return vj_error_set(err, r, "rename %s", tmp);
@@ -211,7 +222,7 @@ int vj_state_read_at(int dirfd, const char *name, size_t max, char **out)
 	return 0;
 }
 
-uint64_t vj_state_proc_starttime(pid_t pid)
+static uint64_t proc_starttime(pid_t pid)
 {
 	if (pid <= 0)
 		return 0;
@@ -239,6 +250,21 @@ uint64_t vj_state_proc_starttime(pid_t pid)
 	}
 	uint64_t v = strtoull(p, NULL, 10);
 	return v ? v : 1;
+}
+
+uint64_t vj_state_proc_starttime(pid_t pid)
+{
+	/* Our own start time never changes: read once per process. */
+	static pid_t self;
+	static uint64_t self_start;
+	if (pid > 0 && pid == getpid()) {
+		if (self != pid || !self_start) {
+			self_start = proc_starttime(pid);
+			self = pid;
+		}
+		return self_start;
+	}
+	return proc_starttime(pid);
 }
 
 bool vj_state_pid_is(pid_t pid, uint64_t starttime)
@@ -281,8 +307,10 @@ static void add_time(json_object *o, const char *key, const struct timespec *ts)
 	struct tm tm;
 	char buf[64], key_epoch[64];
 	gmtime_r(&ts->tv_sec, &tm);
-	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof(buf) - n, ".%03ldZ", ts->tv_nsec / 1000000);
+	/* Not strftime: it loads the time zone (/etc/localtime), which UTC
+	 * does not need. */
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts->tv_nsec / 1000000);
 	vj_json_add_string(o, key, buf);
 	snprintf(key_epoch, sizeof(key_epoch), "%s_epoch", key);
 	vj_json_add_double(o, key_epoch, (double)ts->tv_sec + (double)ts->tv_nsec / 1e9);
