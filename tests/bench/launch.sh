@@ -12,6 +12,9 @@
 #   ABLATE=1 tests/bench/launch.sh       also each layer's share, as root
 #   VMJAIL_STATIC=build-static/vmjail tests/bench/launch.sh
 #                                        also a static build (-Dstatic=true)
+#   VMJAIL_BASE=/tmp/old/vmjail tests/bench/launch.sh
+#                                        also another build (an older commit:
+#                                        a before/after in the same run)
 #
 # For each caller it prints the median of each command, each median's
 # overhead over direct exec, the mean CPU time (user + system, children
@@ -43,7 +46,11 @@ bin=$(mktemp -d /tmp/vmjail-bench-bin.XXXXXX)
 trap 'rm -rf "$bin"' EXIT
 chmod 755 "$bin"
 install -m 0755 "$vmjail" "$bin/vmjail"
-static=
+static= base=
+if [ -n "${VMJAIL_BASE:-}" ]; then
+	install -m 0755 "$VMJAIL_BASE" "$bin/vmjail-base"
+	base="$bin/vmjail-base run --log-level error --profile generic -- /bin/true"
+fi
 if [ -n "${VMJAIL_STATIC:-}" ]; then
 	install -m 0755 "$VMJAIL_STATIC" "$bin/vmjail-static"
 	static="$bin/vmjail-static run --log-level error --profile generic -- /bin/true"
@@ -65,6 +72,7 @@ bench() { # bench NAME PREFIX...
 		-n direct "${p}/bin/true" \
 		-n vmjail "${p}$vj" \
 		${static:+-n vmjail-static "${p}$static"} \
+		${base:+-n vmjail-base "${p}$base"} \
 		-n unshare "${p}unshare --user --map-root-user --mount --pid --net --ipc --uts --fork /bin/true" \
 		-n bwrap "${p}bwrap --unshare-all --die-with-parent --ro-bind / / /bin/true" >"$out/launch-$name.txt" 2>&1
 	"$py" - "$out/launch-$name.json" "$name" <<'EOF'
@@ -74,11 +82,11 @@ med = {k: statistics.median(r["times"]) * 1000 for k, r in res.items()}
 cpu = {k: (r["user"] + r["system"]) * 1000 for k, r in res.items()}
 d = med["direct"]
 print("%-13s %10s %12s %14s" % ("", "median", "over direct", "CPU (usr+sys)"))
-for k in ("direct", "vmjail", "vmjail-static", "unshare", "bwrap"):
+for k in ("direct", "vmjail", "vmjail-static", "vmjail-base", "unshare", "bwrap"):
     if k in med:
         print("%-13s %8.2f ms %+9.2f ms %11.2f ms" % (k, med[k], med[k] - d, cpu[k]))
 over_b = med["bwrap"] - d
-for k in ("vmjail", "vmjail-static"):
+for k in ("vmjail", "vmjail-static", "vmjail-base"):
     if k in med:
         print("%s/bwrap overhead ratio (%s): %.2f" % (k, sys.argv[2], (med[k] - d) / over_b if over_b > 0 else float("nan")))
 EOF
