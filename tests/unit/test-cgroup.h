@@ -200,6 +200,29 @@ static inline uint64_t tc_read_u64(const char *dir, const char *file)
 	return v;
 }
 
+/*
+ * A pids limit held, by the kernel's account. pids.current is charged
+ * before it is checked (pids_try_charge adds, compares, then reverts), so
+ * a sample taken while forks are being refused can read the limit plus
+ * the forks in flight: it proves the limit was reached, not that it held.
+ * pids.peak is the kernel's watermark of successful charges only; where
+ * the kernel has it (6.1+), it must be the limit exactly.
+ */
+static inline void tc_check_pids_limit(const char *dir, uint64_t limit, uint64_t sampled)
+{
+	ok(sampled >= limit - 2, "pids.current reached the limit %llu (sampled peak %llu)",
+	   (unsigned long long)limit, (unsigned long long)sampled);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/pids.peak", dir);
+	if (!tc_exists(path)) {
+		skip("no pids.peak on this kernel: cannot read the watermark of granted forks");
+		return;
+	}
+	uint64_t peak = tc_read_u64(dir, "pids.peak");
+	ok(peak == limit, "pids.peak (granted forks) is %llu, never above (read %llu)",
+	   (unsigned long long)limit, (unsigned long long)peak);
+}
+
 static inline int tc_count_procs(const char *dir)
 {
 	char path[512], *buf = NULL;
