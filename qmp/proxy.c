@@ -335,9 +335,18 @@ void vj_qmp_client_send_json(struct vj_qmp_client *c, json_object *o)
 	free(b);
 }
 
+/* Clients are greeted once the proxy is ready, or as soon as the target's
+ * greeting is in where the schema check cannot end the jail (session.c,
+ * on_greeting); they are read only once it is ready. */
+static bool may_greet(const struct vj_qmp_proxy *px)
+{
+	return px->state == VJ_QMP_TARGET_READY ||
+	       (px->state == VJ_QMP_TARGET_STARTING && px->greeting && px->cfg->schema_check != VJ_QMP_CHECK_ERROR);
+}
+
 static void greet(struct vj_qmp_client *c)
 {
-	if (c->greeted || c->dead)
+	if (c->greeted || c->dead || !may_greet(c->px))
 		return;
 	c->greeted = true;
 	vj_qmp_client_send(c, c->px->greeting, c->px->greeting_len);
@@ -440,8 +449,7 @@ static void on_accept(struct vj_watch *w, uint32_t events)
 		c->next = px->clients;
 		px->clients = c;
 		px->n_clients++;
-		if (px->state == VJ_QMP_TARGET_READY)
-			greet(c);
+		greet(c);
 	}
 	leave(px);
 }

@@ -533,12 +533,32 @@ static int on_greeting(struct vj_qmp_proxy *px, json_object *msg)
 	queue_internal(px, m, TAG_INT_CAPS);
 	/* The policy's command names are checked against query-commands: it
 	 * names every command, as the full query-qmp-schema would, at a small
-	 * fraction of QEMU's cost (about 200 KB and 170 ms for the schema),
-	 * and clients are greeted only after it. */
-	_cleanup_json_ json_object *q = json_object_new_object();
-	vj_json_add_string(q, "execute", "query-commands");
-	queue_internal(px, q, TAG_INT_SCHEMA);
+	 * fraction of QEMU's cost (about 200 KB and 170 ms for the schema).
+	 * Where a failed check ends the jail ("error"), clients are greeted
+	 * only after it, so that no command of theirs runs before; otherwise
+	 * ("warn") at once: their commands queue behind the proxy's own. */
+	if (px->cfg->schema_check != VJ_QMP_CHECK_OFF) {
+		_cleanup_json_ json_object *q = json_object_new_object();
+		vj_json_add_string(q, "execute", "query-commands");
+		queue_internal(px, q, TAG_INT_SCHEMA);
+	}
+	vj_qmp_greet_all(px);
 	return 0;
+}
+
+/* Clients' commands go up from here on. */
+static void target_ready(struct vj_qmp_proxy *px)
+{
+	if (px->state != VJ_QMP_TARGET_STARTING)
+		return;
+	px->state = VJ_QMP_TARGET_READY;
+	vj_qmp_greet_all(px);
+	for (struct vj_qmp_client *c = px->clients, *next; c; c = next) {
+		next = c->next;
+		vj_qmp_client_update(c); /* reading resumes */
+	}
+	if (px->hooks.ready)
+		px->hooks.ready(px->hooks.opaque);
 }
 
 static void deliver_event(struct vj_qmp_proxy *px, const struct vj_qmp_frame *fr, json_object *msg)
@@ -593,6 +613,8 @@ static int on_reply(struct vj_qmp_proxy *px, json_object *msg)
 			vj_qmp_pending_free(rec);
 			return -EPROTO;
 		}
+		if (px->cfg->schema_check != VJ_QMP_CHECK_ERROR)
+			target_ready(px);
 		break;
 	case TAG_INT_SCHEMA:
 		if (ret)
@@ -602,10 +624,7 @@ static int on_reply(struct vj_qmp_proxy *px, json_object *msg)
 			vj_qmp_pending_free(rec);
 			return -EPROTO;
 		}
-		px->state = VJ_QMP_TARGET_READY;
-		vj_qmp_greet_all(px);
-		if (px->hooks.ready)
-			px->hooks.ready(px->hooks.opaque);
+		target_ready(px);
 		break;
 	default:
 		break;
