@@ -95,6 +95,10 @@ struct vj_qmp_proxy {
 	size_t upq_head, upq_n;
 	bool up_oob;                              /* negotiated oob upstream */
 	bool schema_bad;                          /* schema_check "error" failed */
+	/* "warn": the check's query-commands waits until the first client
+	 * command has gone up, or VJ_QMP_SCHEMA_DELAY_MS after ready. */
+	bool schema_deferred;
+	struct vj_watch schema_timer;             /* a timerfd, or fd -1 */
 	char *greeting;                           /* for clients, "\r\n"-terminated */
 	size_t greeting_len;
 	struct vj_qmp_router router;
@@ -108,6 +112,8 @@ struct vj_qmp_proxy {
 	bool trim;                                /* a large message went by */
 };
 
+#define VJ_QMP_SCHEMA_DELAY_MS 200
+
 /* proxy.c */
 void vj_qmp_log(struct vj_qmp_proxy *px, int level, const char *fmt, ...) _printf_(3, 4);
 void vj_qmp_client_kill(struct vj_qmp_client *c, int level, const char *why);
@@ -118,6 +124,9 @@ void vj_qmp_client_update(struct vj_qmp_client *c);
 void vj_qmp_upstream_write(struct vj_qmp_proxy *px, struct vj_qmp_cmd *cmd);
 void vj_qmp_target_fail(struct vj_qmp_proxy *px, bool fatal, const char *fmt, ...) _printf_(3, 4);
 void vj_qmp_cmd_free(struct vj_qmp_cmd *cmd);
+/* Arm (or, with delay 0, close) the timer that sends the deferred schema
+ * check; on expiry it calls vj_qmp_schema_now. */
+void vj_qmp_schema_timer(struct vj_qmp_proxy *px, unsigned delay_ms);
 void vj_qmp_greet_all(struct vj_qmp_proxy *px);
 
 /* session.c */
@@ -125,5 +134,7 @@ int vj_qmp_client_frame(void *opaque, const struct vj_qmp_frame *fr);
 int vj_qmp_upstream_frame(void *opaque, const struct vj_qmp_frame *fr);
 void vj_qmp_pump(struct vj_qmp_proxy *px);
 void vj_qmp_client_gone(struct vj_qmp_client *c);
+/* Queue the deferred schema check now (it goes up next). */
+void vj_qmp_schema_now(struct vj_qmp_proxy *px);
 
 #endif

@@ -10,9 +10,12 @@
  *     then chowned) and the monitor socketpair; the jail's end goes to the
  *     runtime.
  *  2. vj_qmp_proxy_start: watch the listeners and the target's end on the
- *     supervisor's loop. The proxy reads QEMU's greeting, negotiates once
- *     (with oob when offered), reads query-commands once to check the
- *     policy's names, then greets the clients that connected meanwhile.
+ *     supervisor's loop. The proxy reads QEMU's greeting, greets the
+ *     clients that connected meanwhile, negotiates once (with oob when
+ *     offered), then serves them; its query-commands check of the
+ *     policy's names goes up behind the first client command (session.c,
+ *     on_greeting; with schema_check "error", before any client is
+ *     greeted).
  *  3. Serving (session.c says what the messages mean): every socket is
  *     non-blocking; reads go through one shared 64 KiB buffer into the
  *     framers, whose buffers exist only while a message is incomplete;
@@ -35,6 +38,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <time.h>
 
@@ -598,6 +602,42 @@ static void on_upstream(struct vj_watch *w, uint32_t events)
 	leave(px);
 }
 
+/* ---- the deferred schema check's timer ---- */
+
+static void on_schema_timer(struct vj_watch *w, uint32_t events)
+{
+	struct vj_qmp_proxy *px = w->data;
+	enter(px);
+	vj_qmp_schema_now(px);
+	leave(px);
+}
+
+void vj_qmp_schema_timer(struct vj_qmp_proxy *px, unsigned delay_ms)
+{
+	struct vj_watch *w = &px->schema_timer;
+	if (!delay_ms) {
+		if (w->fd >= 0) {
+			if (px->loop)
+				vj_loop_del(px->loop, w);
+			close(w->fd);
+			w->fd = -1;
+		}
+		return;
+	}
+	if (w->fd < 0 && px->loop) {
+		w->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		w->fn = on_schema_timer;
+		w->data = px;
+		if (w->fd >= 0 && vj_loop_add(px->loop, w, EPOLLIN) < 0) {
+			close(w->fd);
+			w->fd = -1;
+		}
+	}
+	struct itimerspec its = { .it_value = { delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L } };
+	if (w->fd < 0 || timerfd_settime(w->fd, 0, &its, NULL) < 0)
+		vj_qmp_schema_now(px); /* no timer: check now */
+}
+
 /* ---- the API ---- */
 
 int vj_qmp_proxy_new(const struct vj_qmp_plan *p, struct vj_qmp_proxy **out, int *target_fd,
@@ -613,6 +653,7 @@ int vj_qmp_proxy_new(const struct vj_qmp_plan *p, struct vj_qmp_proxy **out, int
 	px->plan = p;
 	px->cfg = cfg;
 	px->up.fd = -1;
+	px->schema_timer.fd = -1;
 	px->up.fn = on_upstream;
 	px->up.data = px;
 	px->up_out_tail = &px->up_out;
@@ -723,6 +764,8 @@ void vj_qmp_proxy_free(struct vj_qmp_proxy *px)
 	enter(px);
 	while (px->clients)
 		vj_qmp_client_kill(px->clients, -1, NULL);
+	px->schema_deferred = false;
+	vj_qmp_schema_timer(px, 0);
 	up_close(px);
 	for (size_t i = 0; i < px->n_ls; i++) {
 		listener_close(px, &px->ls[i]);

@@ -242,6 +242,8 @@ void vj_qmp_pump(struct vj_qmp_proxy *px)
 		px->rr = c;
 		send_inband(px, cmd);
 		vj_qmp_client_update(c);
+		if (px->schema_deferred)
+			vj_qmp_schema_now(px); /* next, behind this one */
 	}
 }
 
@@ -252,6 +254,23 @@ static void queue_internal(struct vj_qmp_proxy *px, json_object *msg, int tag)
 	*px->internal_tail = cmd;
 	px->internal_tail = &cmd->next;
 	vj_qmp_pump(px);
+}
+
+static void queue_schema(struct vj_qmp_proxy *px)
+{
+	_cleanup_json_ json_object *q = json_object_new_object();
+	vj_json_add_string(q, "execute", "query-commands");
+	queue_internal(px, q, TAG_INT_SCHEMA);
+}
+
+void vj_qmp_schema_now(struct vj_qmp_proxy *px)
+{
+	if (!px->schema_deferred)
+		return;
+	px->schema_deferred = false;
+	vj_qmp_schema_timer(px, 0);
+	if (px->state < VJ_QMP_TARGET_CLOSED)
+		queue_schema(px);
 }
 
 void vj_qmp_client_gone(struct vj_qmp_client *c)
@@ -534,14 +553,17 @@ static int on_greeting(struct vj_qmp_proxy *px, json_object *msg)
 	/* The policy's command names are checked against query-commands: it
 	 * names every command, as the full query-qmp-schema would, at a small
 	 * fraction of QEMU's cost (about 200 KB and 170 ms for the schema).
-	 * Where a failed check ends the jail ("error"), clients are greeted
-	 * only after it, so that no command of theirs runs before; otherwise
-	 * ("warn") at once: their commands queue behind the proxy's own. */
-	if (px->cfg->schema_check != VJ_QMP_CHECK_OFF) {
-		_cleanup_json_ json_object *q = json_object_new_object();
-		vj_json_add_string(q, "execute", "query-commands");
-		queue_internal(px, q, TAG_INT_SCHEMA);
-	}
+	 * Where a failed check ends the jail ("error"), it goes up at once
+	 * and clients are greeted only after it, so that no command of
+	 * theirs runs before. Where it only warns, clients are greeted now
+	 * and served once the target negotiated; the check, about a
+	 * millisecond of QEMU's time, goes up behind the first client
+	 * command (or VJ_QMP_SCHEMA_DELAY_MS after that, if none comes), not
+	 * before it. */
+	if (px->cfg->schema_check == VJ_QMP_CHECK_ERROR)
+		queue_schema(px);
+	else if (px->cfg->schema_check == VJ_QMP_CHECK_WARN)
+		px->schema_deferred = true;
 	vj_qmp_greet_all(px);
 	return 0;
 }
@@ -552,6 +574,8 @@ static void target_ready(struct vj_qmp_proxy *px)
 	if (px->state != VJ_QMP_TARGET_STARTING)
 		return;
 	px->state = VJ_QMP_TARGET_READY;
+	if (px->schema_deferred)
+		vj_qmp_schema_timer(px, VJ_QMP_SCHEMA_DELAY_MS);
 	vj_qmp_greet_all(px);
 	for (struct vj_qmp_client *c = px->clients, *next; c; c = next) {
 		next = c->next;

@@ -15,7 +15,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qmputil import QEMU, QMP, TAP, Proxy, distinct_clients  # noqa: E402
+from qmputil import QEMU, QMP, TAP, Proxy, distinct_clients, wait_log  # noqa: E402
 
 t = TAP()
 
@@ -363,10 +363,9 @@ def run_schema_check():
                extra={"deny": ["no-such-command"]})
     try:
         q = QMP(px.path("full"))
-        # Answered by the target (not by the proxy's policy), so after the
-        # proxy's own query-commands: the check has run by then.
+        # The check goes up behind the first command the target answers.
         q.cmd("qom-list", {"path": "/"})
-        log = px.stderr()
+        log = wait_log(px, '"no-such-command" matches no command')
         t.ok('"stopp" matches no command of the target' in log and '"no-such-command" matches no command' in log,
              "schema check: rules naming no command are reported", log)
         t.ok('"query-*"' not in log and '"migrat?"' not in log and "human-monitor-command" not in log,
@@ -374,6 +373,14 @@ def run_schema_check():
         r = q.cmd("stop", id=1)
         t.ok(r.get("return") == {}, "... and the jail serves on (schema_check \"warn\")", r)
         q.close()
+    finally:
+        px.stop()
+    # No client command at all: the check still runs, shortly after start.
+    px = Proxy([("full", {"deny": ["stopp"]})])
+    try:
+        log = wait_log(px, '"stopp" matches no command')
+        t.ok('"stopp" matches no command of the target' in log,
+             "schema check: with no client command, it runs shortly after start", log)
     finally:
         px.stop()
     px = Proxy([("full", {"deny": ["stopp"]})], extra={"schema_check": "error"}, wait=False)

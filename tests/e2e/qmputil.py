@@ -248,6 +248,17 @@ class Jail:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def wait_log(proc, needle, timeout=10):
+    """proc's (a Proxy's or a Jail's) stderr once it holds needle, or as it
+    is when timeout seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        log = proc.stderr()
+        if needle in log or time.monotonic() > deadline:
+            return log
+        time.sleep(0.02)
+
+
 def distinct_clients(path, n, rounds):
     """n clients at once on path, all using id 1 or no id; each reads back
     a value only it could have caused (an authz-simple object it created).
