@@ -9,7 +9,9 @@
 answered. Direct, QEMU serves its own -qmp unix socket; jailed, vmjail's
 proxy serves it (profile qemu-system-x86_64, every layer on); "jailed-own"
 is the same jail with QEMU serving its own -qmp socket in a bound
-directory, the proxy off the client's path. Each round runs all three, in
+directory, the proxy off the client's path; with VMJAIL_BASE=PATH set,
+"jailed-base" is "jailed" with that other build (an older commit: a
+before/after in the same run). Each round runs all three, in
 rotating order. Also QEMU's RSS at QMP ready (VmRSS of
 the QEMU process; jailed, plus vmjail's supervisor and init).
 """
@@ -86,7 +88,8 @@ def start(mode, vmjail, accel, tmp):
         pass_fds = (wfd,)
     else:
         rfd, wfd = os.pipe()
-        argv = [vmjail, "run", "--profile", "qemu-system-x86_64", "--qmp", sock,
+        binary = os.environ["VMJAIL_BASE"] if mode == "jailed-base" else vmjail
+        argv = [binary, "run", "--profile", "qemu-system-x86_64", "--qmp", sock,
                 "--info-fd", str(wfd), "--"] + qemu
         pass_fds = (wfd,)
     t0 = time.monotonic()
@@ -147,6 +150,8 @@ def med(v):
 def main():
     what, vmjail, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
     modes = ("direct", "jailed", "jailed-own") if what == "start" else ("direct", "jailed")
+    if what == "start" and os.environ.get("VMJAIL_BASE"):
+        modes += ("jailed-base",)
     res = {m: [] for m in modes}
     rss = {m: [] for m in modes}
     extra = []
@@ -172,8 +177,9 @@ def main():
         print("  %-10s median " % mode + fmt % (med(v) * unit) + "   min " + fmt % (v[0] * unit)
               + "   max " + fmt % (v[-1] * unit))
     print("  ratio jailed/direct (medians): %.3f" % (j / d))
-    if "jailed-own" in res:
-        print("  ratio jailed-own/direct (medians): %.3f" % (med(res["jailed-own"]) / d))
+    for other in ("jailed-own", "jailed-base"):
+        if other in res:
+            print("  ratio %s/direct (medians): %.3f" % (other, med(res[other]) / d))
     if what == "start":
         print("QEMU RSS at QMP ready: direct median %d KiB, jailed median %d KiB (ratio %.3f), "
               "jailed-own median %d KiB; vmjail's supervisor + init: median %d KiB"

@@ -11,7 +11,8 @@
 #    medians and the ratio (target: jailed <= 1.05 x direct); QEMU's RSS.
 # 2. exec -> the guest's marker on the serial console (Debian's kernel and a
 #    busybox initramfs, TCG), BOOT-RUNS (default 5) interleaved runs each.
-# Run as root on an otherwise idle machine; VMJAIL overrides the binary.
+# Run as root on an otherwise idle machine; VMJAIL overrides the binary;
+# VMJAIL_BASE=PATH adds that build (an older commit) as "jailed-base".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-30}
