@@ -726,17 +726,17 @@ int vj_cgroup_destroy(struct vj_cgroup *cg, struct vj_error *err)
 	/* Usually the jail is gone by now (its init's exit ended the pid
 	 * namespace): the kernel removes a leaf only when it holds no process
 	 * and no child cgroup, so one rmdir that succeeds is the whole job. */
-	bool busy = false, v2_gone = false;
+	bool v2_gone = false;
 	for (size_t i = 0; i < cg->n; i++) {
 		struct leaf *l = &cg->l[i];
 		if (l->created && (unlinkat(l->parentfd, cg->id, AT_REMOVEDIR) == 0 || errno == ENOENT)) {
 			l->created = false;
 			v2_gone |= (int)i == cg->v2;
 		}
-		busy |= l->created;
 	}
-	/* The v2 leaf holds every process of the jail: empty it first. */
-	if (cg->v2 >= 0 && !v2_gone && (busy || !cg->l[cg->v2].created))
+	/* The v2 leaf holds every process of the jail: empty it first, unless
+	 * the rmdir above already found it empty. */
+	if (cg->v2 >= 0 && !v2_gone)
 		(void)vj_cg_kill_tree(cg->l[cg->v2].fd, true, false, KILL_TIMEOUT_MS);
 	for (size_t i = 0; i < cg->n; i++) {
 		int r = remove_leaf(cg, &cg->l[i]);
