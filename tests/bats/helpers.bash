@@ -14,9 +14,9 @@
 #             through `setpriv --reuid=65534 --regid=65534 --clear-groups`
 #             when the suite runs as root, else the suite's own user.
 #
-# A file whose name ends in -enosys.bats (a symlink to another file of the
-# suite) runs the same tests with VMJAIL_TEST_ENOSYS set, so every fallback
-# the runtime has for older kernels (jailer/compat.h) is exercised too.
+# With VJ_ENOSYS=1 (meson's bats-*-enosys runs) the same tests run with
+# VMJAIL_TEST_ENOSYS set, so every fallback the runtime has for older
+# kernels (jailer/compat.h) is exercised too.
 #
 # The unprivileged caller gets the binary, profiles and seccomp policies
 # of the tree (VMJAIL_PROFILE_PATH, VMJAIL_POLICY_PATH), or copies of them
@@ -52,9 +52,9 @@ VJ_TMP_IGNORE=('vmjail-qmp*' 'cc*.s' 'cc*.o' 'cc*.res' 'cc*.c' 'cc*.ld' 'cc*.le'
 read -r -a _vj_more <<<"${VJ_LEAK_TMP_IGNORE:-}"
 VJ_TMP_IGNORE+=("${_vj_more[@]}")
 
-case "${BATS_TEST_FILENAME##*/}" in
-*-enosys.bats) export VMJAIL_TEST_ENOSYS=$VJ_ENOSYS_ALL ;;
-esac
+if [ "${VJ_ENOSYS:-}" = 1 ]; then
+	export VMJAIL_TEST_ENOSYS=$VJ_ENOSYS_ALL
+fi
 
 # ---- output and assertions ------------------------------------------------
 

@@ -4,7 +4,7 @@
 # jail.bats - the jail seen from the inside, with the generic profile:
 # privileges, ids, the mount namespace, network, uts, pid, ipc and cgroup
 # namespaces, session, environment, file descriptors. Each check runs as
-# root and as an unprivileged caller (see helpers.bash). jail-enosys.bats
+# root and as an unprivileged caller (see helpers.bash). `meson test bats-jail-enosys`
 # is this file again with the runtime's fallbacks for older kernels.
 
 load helpers

@@ -5,7 +5,7 @@
 # forwarding, the jail dying with its supervisor (even by SIGKILL), what
 # PROGRAM leaves behind, --wait all, --info-fd, and in-place mode (--exec).
 # Each check runs as root and as an unprivileged caller; the leak checks of
-# helpers.bash run after every test. supervise-enosys.bats is this file
+# helpers.bash run after every test. `meson test bats-supervise-enosys` is this file
 # again with the runtime's fallbacks for older kernels.
 
 load helpers
