@@ -38,6 +38,7 @@ struct vj_jail {
 	bool have_status;
 	int status;               /* wait status of PROGRAM */
 	bool init_reaped;
+	bool reaper;              /* PID 1 of a container, or a subreaper: reaps orphans */
 	struct vj_seccomp_listener *listener; /* debug and learn modes */
 	char *denied_syscall;     /* debug: what the filter refused */
 	bool monitor_failed;      /* vmjail ended the jail: the target's QMP was not QMP */

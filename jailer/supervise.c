@@ -5,7 +5,9 @@
  * Theory of operation: one epoll loop (loop.c) over
  *   - a signalfd: SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 are
  *     sent to the jail's init through its pidfd, and init hands them to
- *     PROGRAM; SIGCHLD only wakes the loop;
+ *     PROGRAM; SIGCHLD wakes the loop, and a supervisor that is a
+ *     container's PID 1 (or a subreaper) reaps the orphans the runtime's
+ *     `exec` leaves it, so no zombie piles up in the container;
  *   - init's pidfd, readable when init has exited: the jail is over;
  *   - the sync socket: init's EXITED record carries PROGRAM's status;
  *   - the QMP proxy's sockets, which the proxy watches itself.
@@ -69,13 +71,34 @@ static void trim_check(struct trim_clock *tc, struct vj_loop *loop)
 	vj_trim_memory(&ts);
 }
 
+/* Reap every exited child but the jail's init, whose status on_init_exit
+ * (or the loop's fallback) takes. WNOWAIT first: the pid is seen before
+ * anything is consumed, so init's status is never taken here. When init is
+ * the zombie that waitid names, the rest wait for the next SIGCHLD; the
+ * jail is ending then anyway. */
+static void reap_orphans(struct vj_jail *j)
+{
+	for (;;) {
+		siginfo_t si = { 0 };
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid <= 0 ||
+		    si.si_pid == j->init_pid)
+			return;
+		vj_debug("reaped orphan %d", (int)si.si_pid);
+		if (waitid(P_PID, (id_t)si.si_pid, &si, WEXITED | WNOHANG) < 0)
+			return;
+	}
+}
+
 static void on_signal(struct vj_watch *w, uint32_t events)
 {
 	struct vj_jail *j = w->data;
 	struct signalfd_siginfo si;
 	while (read(j->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGCHLD)
+		if (si.ssi_signo == SIGCHLD) {
+			if (j->reaper)
+				reap_orphans(j);
 			continue;
+		}
 		vj_debug("forwarding signal %u to the jail", si.ssi_signo);
 		if (j->init_pidfd >= 0)
 			vj_pidfd_send_signal(j->init_pidfd, (int)si.ssi_signo);
@@ -320,6 +343,12 @@ int vj_supervise(struct vj_jail *j)
 	}
 	/* Without a pidfd, SIGCHLD on the signalfd wakes the loop and
 	 * on_sync's EOF ends it; see the check below. */
+	/* Orphans are reparented to a container's PID 1 and to a subreaper:
+	 * those reap them (the jail's own orphans stay with its init). */
+	int subreaper = 0;
+	j->reaper = getpid() == 1 || (prctl(PR_GET_CHILD_SUBREAPER, &subreaper, 0, 0, 0) == 0 && subreaper);
+	if (j->reaper)
+		reap_orphans(j);
 
 	vj_info_write_started(j);
 	if (j->qmp) {
