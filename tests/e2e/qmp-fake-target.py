@@ -11,6 +11,8 @@ query-name, and on query-status sends the garbage MODE names:
   bad-event    {"event": 5, ...}
   no-greeting  its first message is not a greeting
   exit         no garbage: exits 3 on query-status (a clean exit)
+  slow-greeting  no garbage: greets only 1.5 s after its start (a monitor
+               that answers late, for the systemd readiness test)
 
   qmp-fake-target.py MODE [ARGS...]
 Then it waits until it is killed (or its monitor closes)."""
@@ -38,6 +40,8 @@ def main():
     if mode == "no-greeting":
         send({"return": {}})
     else:
+        if mode == "slow-greeting":
+            time.sleep(1.5)
         send({"QMP": {"version": {"qemu": {"major": 7, "minor": 2, "micro": 0}, "package": "fake"},
                       "capabilities": []}})
     schema = [{"name": n, "meta-type": "command", "arg-type": "0", "ret-type": "0"}

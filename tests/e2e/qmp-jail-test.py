@@ -400,6 +400,60 @@ def hostile_target():
             j.cleanup()
 
 
+def notify_ready():
+    """systemd readiness (Type=notify) for a QMP target: READY=1 goes to
+    NOTIFY_SOCKET when the monitor answers, not when PROGRAM starts. The
+    fake target greets 1.5 s after its start; READY=1 must come after
+    that, and a client then gets served at once."""
+    fake = os.path.join(os.path.dirname(os.path.abspath(__file__)), "qmp-fake-target.py")
+    py = "/usr/bin/python3"
+    if not os.access(py, os.X_OK):
+        t.skip("no /usr/bin/python3 for the fake target")
+        return
+    d = tempfile.mkdtemp(prefix="vmjail-notify-")
+    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ns.bind(os.path.join(d, "notify"))
+    old = os.environ.get("NOTIFY_SOCKET")
+    os.environ["NOTIFY_SOCKET"] = os.path.join(d, "notify")
+    try:
+        j = start([("full", None)], profile="generic", extra=["--ro-bind", os.path.dirname(fake)],
+                  program=[py, fake, "slow-greeting"])
+    finally:
+        if old is None:
+            del os.environ["NOTIFY_SOCKET"]
+        else:
+            os.environ["NOTIFY_SOCKET"] = old
+    if not j:
+        ns.close()
+        return
+    try:
+        started = time.monotonic()
+        msgs, ready_at = [], None
+        ns.settimeout(10)
+        while ready_at is None:
+            try:
+                m = ns.recv(4096).decode()
+            except socket.timeout:
+                break
+            msgs.append(m)
+            if "READY=1" in m.split("\n"):
+                ready_at = time.monotonic()
+        t.ok(ready_at is not None and ready_at - started >= 1.2,
+             "READY=1 only once the monitor answers (%s s after PROGRAM started)"
+             % (None if ready_at is None else round(ready_at - started, 2)), "%r\n%s" % (msgs, j.stderr()))
+        if ready_at is not None:
+            a = QMP(j.path("full"))
+            t0 = time.monotonic()
+            r = a.cmd("query-name", id=1)
+            t.ok("return" in r and time.monotonic() - t0 < 1.0, "after READY=1 a client is served at once", r)
+    finally:
+        j.stop()
+        j.cleanup()
+        ns.close()
+        import shutil
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def storage_daemon():
     """qemu-storage-daemon under its profile (wiring "qemu-storage-daemon")."""
     import shutil
@@ -464,6 +518,7 @@ def main():
         stale_socket()
         socket_mode()
         hostile_target()
+        notify_ready()
         storage_daemon()
         kvm()
     finally:
