@@ -523,6 +523,7 @@ int vj_cgroup_create(const struct vj_plan *plan, struct vj_cgroup **out, char **
 	struct vj_cgroup *cg = vj_xcalloc(1, sizeof(*cg));
 	cg->id = vj_xstrdup(plan->id);
 	cg->v2 = -1;
+	bool skipped_limits = false;
 	/* v2 first: it is the tracker and the clone target. */
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < hs.n; i++) {
@@ -543,6 +544,7 @@ int vj_cgroup_create(const struct vj_plan *plan, struct vj_cgroup **out, char **
 				if (!limits)
 					continue;
 				_cleanup_free_ char *names = mask_names(limits, hs.h[i].v2);
+				skipped_limits = true;
 				r = skip_or_fail(p->required, notices, err,
 						 "no writable cgroup for %s (%s; need a delegated subtree, e.g. "
 						 "systemd Delegate=yes, or run as root)", names, e.msg);
@@ -563,8 +565,12 @@ int vj_cgroup_create(const struct vj_plan *plan, struct vj_cgroup **out, char **
 	}
 	if (cg->n == 0) {
 		cg_free(cg);
-		r = skip_or_fail(p->required, notices, err,
-				 "no writable cgroup (need a delegated subtree, e.g. systemd Delegate=yes, or run as root)");
+		/* One notice per run: the limits it runs without were named
+		 * above; otherwise say the jail has no cgroup at all. */
+		r = skipped_limits ? 0 :
+				     skip_or_fail(p->required, notices, err,
+						  "no writable cgroup (need a delegated subtree, e.g. systemd "
+						  "Delegate=yes, or run as root)");
 		goto out;
 	}
 	if (p->devices != VJ_CGROUP_DEVICES_OFF && (r = apply_devices(cg, plan, notices, err)) < 0) {
@@ -603,6 +609,14 @@ bool vj_cgroup_clone_covers_all(const struct vj_cgroup *cg)
  * forks is born inside. The files are opened here, by the supervisor,
  * with its credentials; v2 leaves keep CLONE_INTO_CGROUP (or a write
  * here: a v2 cgroup.procs write takes the lock whatever the pid). */
+size_t vj_cgroup_views(const struct vj_cgroup *cg, const char **out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; cg && i < cg->n && n < max; i++)
+		out[n++] = cg->l[i].h.v2 ? "" : cg->l[i].h.name;
+	return n;
+}
+
 int vj_cgroup_self_open(struct vj_cgroup *cg, struct vj_cgroup_self *self, struct vj_error *err)
 {
 	self->n = 0;

@@ -108,6 +108,12 @@ int vj_cgroup_clone_fd(const struct vj_cgroup *cg);
 bool vj_cgroup_clone_covers_all(const struct vj_cgroup *cg);
 /* The child's own placement on v1 hierarchies: fds of their leaves'
  * "tasks" files, opened by the supervisor (cgroup.c says why). */
+/* What a "cgroup" mount shows inside the jail: one entry per hierarchy
+ * the jail has a leaf in, the v1 hierarchy's mount options ("memory",
+ * "cpu,cpuacct") or "" for v2. Returns the count (at most max); the
+ * strings are cg's. */
+size_t vj_cgroup_views(const struct vj_cgroup *cg, const char **out, size_t max);
+
 struct vj_cgroup_self {
 	int fd[8];
 	const char *path[8]; /* the leaves, for messages (owned by cg) */

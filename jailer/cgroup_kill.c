@@ -20,6 +20,7 @@
  *     timeout.
  */
 #include "cgroup_internal.h"
+#include "compat.h"
 #include "jsonp.h"
 
 #include <dirent.h>
@@ -279,17 +280,38 @@ int vj_cg_remove_tree(int parentfd, const char *name, bool v2, bool is_freezer, 
 	return rmdir_tree(parentfd, name, vj_now_ms() + (left > 100 ? left : 100), 0);
 }
 
+static bool on_cgroupfs(int fd)
+{
+	struct statfs sf;
+	return fstatfs(fd, &sf) == 0 && (sf.f_type == CGROUP_SUPER_MAGIC || sf.f_type == CGROUP2_SUPER_MAGIC);
+}
+
+/* The path comes from a state record: wherever the hierarchies are
+ * mounted, it must name a cgroup whose parent is a cgroup too (never a
+ * hierarchy's mount point itself), reached without a symlink. */
 int vj_cgroup_remove_path(const char *path, struct vj_error *err)
 {
-	if (!vj_path_is_normal_absolute(path) || !vj_startswith(path, "/sys/fs/cgroup/"))
-		return vj_error_setx(err, EINVAL, "%s: not a cgroup below /sys/fs/cgroup", path);
+	if (!vj_path_is_normal_absolute(path) || !strchr(path + 1, '/'))
+		return vj_error_setx(err, EINVAL, "%s: not a cgroup path", path);
 	_cleanup_free_ char *parent = vj_xstrdup(path);
 	char *slash = strrchr(parent, '/');
 	*slash = '\0';
 	const char *name = slash + 1;
-	_cleanup_close_ int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int pfd = vj_openat2(AT_FDCWD, parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+					     RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (pfd < 0 && errno == ENOSYS) {
+		/* Before openat2: the resolved path must be the path itself. */
+		char real[PATH_MAX];
+		if (!realpath(parent, real))
+			return errno == ENOENT ? 0 : vj_error_set(err, errno, "%s", parent);
+		if (!vj_streq(real, parent))
+			return vj_error_setx(err, ELOOP, "%s: a symlink in the path (%s)", path, real);
+		pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	}
 	if (pfd < 0)
 		return errno == ENOENT ? 0 : vj_error_set(err, errno, "%s", parent);
+	if (!on_cgroupfs(pfd))
+		return vj_error_setx(err, EINVAL, "%s: not a cgroup below a cgroup hierarchy", path);
 	_cleanup_close_ int fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : vj_error_set(err, errno, "%s", path);

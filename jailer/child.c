@@ -80,7 +80,7 @@ int vj_child_setup_jail(const struct vj_child_ctx *c, const char **step, struct 
 	}
 
 	*step = "root filesystem";
-	if ((r = vj_mount_build_root(plan, c->userns, err)) < 0)
+	if ((r = vj_mount_build_root(plan, c->userns, &c->cg_views, err)) < 0)
 		return r;
 
 	*step = "hostname";

@@ -8,6 +8,7 @@
 #include "plan.h"
 #include "seccomp.h"
 #include "lsm.h"
+#include "mount.h"
 
 /* What the child needs beyond the plan; prepared by the parent before
  * clone, read-only afterwards. */
@@ -23,6 +24,7 @@ struct vj_child_ctx {
 	int netns_fd;             /* VJ_NET_PATH: namespace to join, or -1 */
 	bool userns;              /* a user namespace was created */
 	struct vj_cgroup_self cg_self; /* v1 cgroups the child moves itself into */
+	struct vj_mount_cgroups cg_views; /* what a "cgroup" mount shows */
 	sigset_t orig_mask;       /* signal mask to restore before exec */
 };
 

@@ -131,6 +131,7 @@ static int prepare(struct vj_jail *j, struct vj_error *err)
 			return vj_error_prefix(err, "cgroup");
 		if ((r = vj_cgroup_self_open(j->cg, &j->ctx.cg_self, err)) < 0)
 			return vj_error_prefix(err, "cgroup");
+		j->ctx.cg_views.n = vj_cgroup_views(j->cg, j->ctx.cg_views.view, ARRAY_SIZE(j->ctx.cg_views.view));
 	}
 
 	_cleanup_strv_ char **lsm_notices = NULL;

@@ -231,6 +231,7 @@ static void mount_rules(struct text *t, const struct vj_mount *m)
 		rule(t, m->target, "", "r");
 		return;
 	case VJ_MOUNT_PROC:
+	case VJ_MOUNT_CGROUP:
 		rule(t, m->target, "/", "r");
 		rule(t, m->target, "/**", "r");
 		return;

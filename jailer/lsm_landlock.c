@@ -172,6 +172,7 @@ static uint64_t mount_access(const struct vj_mount *m)
 	case VJ_MOUNT_FILE:
 		return FS_READ_FILE;
 	case VJ_MOUNT_PROC:
+	case VJ_MOUNT_CGROUP:
 		return FS_READ;
 	case VJ_MOUNT_MQUEUE:
 		return FS_READ | FS_WRITE_FILE | FS_MAKE_REG | FS_REMOVE_FILE | FS_TRUNCATE;

@@ -272,8 +272,51 @@ static int do_bind(int root_fd, const char *staging, const struct vj_mount *m, s
 	return 0;
 }
 
+/* A "cgroup" mount: the jail's own hierarchies as its cgroup namespace
+ * shows them (its leaf is their root), read-only. A lone v2 hierarchy is
+ * mounted on the target itself; with v1 ones (a hybrid or v1 host) the
+ * target is a read-only tmpfs with a directory per hierarchy, named as
+ * Debian names them: the controllers ("memory", "cpu,cpuacct"), "unified"
+ * for v2. A jail without a cgroup gets the empty tmpfs. */
+static int do_cgroup(int parent, const char *name, const struct vj_mount *m, const struct vj_mount_cgroups *cg,
+		     struct vj_error *err)
+{
+	const unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	_cleanup_close_ int tgt = make_mountpoint(parent, name, true, m->target, err);
+	if (tgt < 0)
+		return tgt;
+	char dst[64];
+	fd_path(dst, sizeof(dst), tgt);
+	if (cg->n == 1 && !cg->view[0][0]) {
+		if (mount("cgroup2", dst, "cgroup2", fl | MS_RDONLY, NULL) < 0)
+			return vj_error_set(err, errno, "mount cgroup2 on %s", m->target);
+		return 0;
+	}
+	if (mount("tmpfs", dst, "tmpfs", fl, "mode=0755") < 0)
+		return vj_error_set(err, errno, "mount tmpfs on %s", m->target);
+	_cleanup_close_ int top = open_component(parent, name, true);
+	if (top < 0)
+		return vj_error_set(err, top, "%s", m->target);
+	for (size_t i = 0; i < cg->n; i++) {
+		const char *v = cg->view[i], *dir = v[0] ? v : "unified";
+		if (mkdirat(top, dir, 0755) < 0)
+			return vj_error_set(err, errno, "mkdir %s/%s", m->target, dir);
+		_cleanup_close_ int sub = open_component(top, dir, true);
+		if (sub < 0)
+			return vj_error_set(err, sub, "%s/%s", m->target, dir);
+		char p[64];
+		fd_path(p, sizeof(p), sub);
+		if (mount(v[0] ? "cgroup" : "cgroup2", p, v[0] ? "cgroup" : "cgroup2", fl | MS_RDONLY, v[0] ? v : NULL) < 0)
+			return vj_error_set(err, errno, "mount %s on %s/%s", v[0] ? "cgroup" : "cgroup2", m->target, dir);
+	}
+	fd_path(dst, sizeof(dst), top);
+	if (mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | fl, NULL) < 0)
+		return vj_error_set(err, errno, "remount %s read-only", m->target);
+	return 0;
+}
+
 static int do_fresh(int root_fd, const struct vj_plan *plan, const struct vj_mount *m, bool userns, bool new_pidns,
-		    struct vj_error *err)
+		    const struct vj_mount_cgroups *cgroups, struct vj_error *err)
 {
 	_cleanup_close_ int parent = -1;
 	const char *name;
@@ -282,6 +325,8 @@ static int do_fresh(int root_fd, const struct vj_plan *plan, const struct vj_mou
 		return r;
 
 	switch (m->type) {
+	case VJ_MOUNT_CGROUP:
+		return do_cgroup(parent, name, m, cgroups, err);
 	case VJ_MOUNT_DIR: {
 		if (mkdirat(parent, name, m->mode ? m->mode : 0755) < 0 && errno != EEXIST)
 			return vj_error_set(err, errno, "mkdir %s", m->target);
@@ -387,7 +432,8 @@ static void close_sources(struct source *s, size_t n)
 			close(s[i].fd);
 }
 
-int vj_mount_build_root(const struct vj_plan *plan, bool userns, struct vj_error *err)
+int vj_mount_build_root(const struct vj_plan *plan, bool userns, const struct vj_mount_cgroups *cgroups,
+			struct vj_error *err)
 {
 	_cleanup_close_ int root_fd = -1;
 
@@ -435,7 +481,7 @@ int vj_mount_build_root(const struct vj_plan *plan, bool userns, struct vj_error
 		const struct vj_mount *m = &plan->mounts[i];
 		if (m->skip || (is_bind(m->type) && src[i].fd < 0))
 			continue;
-		r = is_bind(m->type) ? do_bind(root_fd, staging, m, &src[i], err) : do_fresh(root_fd, plan, m, userns, plan->ns[VJ_NS_PID] && !plan->exec_inplace, err);
+		r = is_bind(m->type) ? do_bind(root_fd, staging, m, &src[i], err) : do_fresh(root_fd, plan, m, userns, plan->ns[VJ_NS_PID] && !plan->exec_inplace, cgroups, err);
 		if (src[i].fd >= 0) {
 			close(src[i].fd);
 			src[i].fd = -1;

@@ -24,6 +24,7 @@ static const char *const mount_type_names[VJ_MOUNT__COUNT] = {
 	[VJ_MOUNT_PROC] = "proc",
 	[VJ_MOUNT_DEVPTS] = "devpts",
 	[VJ_MOUNT_MQUEUE] = "mqueue",
+	[VJ_MOUNT_CGROUP] = "cgroup",
 };
 
 static const char *const ns_names[VJ_NS__COUNT] = {

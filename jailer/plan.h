@@ -35,6 +35,7 @@ enum vj_mount_type {
 	VJ_MOUNT_PROC,     /* fresh procfs (needs the pid namespace) */
 	VJ_MOUNT_DEVPTS,   /* fresh devpts (newinstance, ptmxmode=0666) + /dev/ptmx link */
 	VJ_MOUNT_MQUEUE,   /* fresh mqueue fs (needs the ipc namespace) */
+	VJ_MOUNT_CGROUP,   /* the jail's own cgroups, read-only (needs the cgroup namespace) */
 	VJ_MOUNT__COUNT,
 };
 

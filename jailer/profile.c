@@ -73,7 +73,7 @@ struct pkey {
 
 static const char *const userns_choices[] = { "auto", "always", "never", NULL };
 static const char *const mount_type_choices[] = {
-	"ro-bind", "bind", "dev-bind", "tmpfs", "dir", "symlink", "file", "proc", "devpts", "mqueue", NULL,
+	"ro-bind", "bind", "dev-bind", "tmpfs", "dir", "symlink", "file", "proc", "devpts", "mqueue", "cgroup", NULL,
 };
 static const char *const mount_option_choices[] = { "nosuid", "nodev", "noexec", "ro", NULL };
 static const char *const wait_choices[] = { "target", "all", NULL };

@@ -471,6 +471,7 @@ static const struct {
 	[VJ_MOUNT_PROC] = { K_OPTIONS, MS_NOSUID | MS_NODEV | MS_NOEXEC, 0 },
 	[VJ_MOUNT_DEVPTS] = { K_OPTIONS, MS_NOSUID | MS_NOEXEC, 0 },
 	[VJ_MOUNT_MQUEUE] = { K_OPTIONS, MS_NOSUID | MS_NODEV | MS_NOEXEC, 0 },
+	[VJ_MOUNT_CGROUP] = { 0, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0 },
 };
 
 static struct vj_mount *push_mount(struct builder *b, enum vj_mount_type type, const char *target,
@@ -512,7 +513,7 @@ static int parse_mode(const struct vj_jnode *n, uint32_t *out, struct vj_error *
 static int parse_mount(struct builder *b, const struct vj_jnode *e, struct vj_error *err)
 {
 	static const char *const types[] = {
-		"ro-bind", "bind", "dev-bind", "tmpfs", "dir", "symlink", "file", "proc", "devpts", "mqueue", NULL,
+		"ro-bind", "bind", "dev-bind", "tmpfs", "dir", "symlink", "file", "proc", "devpts", "mqueue", "cgroup", NULL,
 	};
 	static const struct { const char *key; unsigned bit; } keybits[] = {
 		{ "source", K_SOURCE }, { "optional", K_OPTIONAL }, { "options", K_OPTIONS },
@@ -527,6 +528,9 @@ static int parse_mount(struct builder *b, const struct vj_jnode *e, struct vj_er
 		return vj_jnode_error(e, err, 0, "\"type\" is required");
 	if ((r = vj_jnode_enum(&tn, types, &type, err)) < 0)
 		return r;
+	/* Outside a cgroup namespace, cgroupfs shows the host's whole tree. */
+	if (type == VJ_MOUNT_CGROUP && !b->plan->ns[VJ_NS_CGROUP])
+		return vj_jnode_error(&tn, err, 0, "a cgroup mount needs the cgroup namespace (namespaces.cgroup)");
 	unsigned keys = mount_kinds[type].keys;
 	for (size_t i = 0; i < ARRAY_SIZE(keybits); i++) {
 		vj_jnode_key(e, keybits[i].key, &c);

@@ -306,8 +306,18 @@ void vj_info_write_exited(struct vj_jail *j, int exit_code)
 		vj_json_add(o, "signal", NULL);
 		vj_json_add_string(o, "reason", "setup failed");
 	}
-	if (j->cg)
+	if (j->cg) {
 		vj_cgroup_report_exit(j->cg, o);
+		/* The limits that ended or hindered PROGRAM, said where a user
+		 * looks (the exit record carries the same). */
+		json_object *v;
+		if (json_object_object_get_ex(o, "oom_kills", &v))
+			vj_error("the jail reached its memory limit: the kernel's OOM killer killed %s "
+				 "process%s in it",
+				 json_object_get_string(v), json_object_get_int64(v) == 1 ? "" : "es");
+		if (json_object_object_get_ex(o, "pids_limit_hit", &v))
+			vj_notice("the jail reached its pids limit: the kernel refused a fork or clone in it");
+	}
 	if (plan->info_fd >= 0)
 		vj_json_write_line(plan->info_fd, o);
 	if (j->state)

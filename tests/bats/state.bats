@@ -258,14 +258,26 @@ st_cgroup_paths() {
 	st_bg "$VJ_ID" "$VJ_T/j" -- sleep 1000
 	wait_until 20 st_running 1 || fail "$(cat "$VJ_T/j.err")"
 	cgs=$(st_cgroup_paths "$VJ_ID")
+	[ -n "$cgs" ] || fail "no cgroup in the started record"
 	kill -KILL "$ST_BG"
 	wait "$ST_BG" || true
 	wait_until 5 no_marked_pids
+	# The dead jail's leaves are still there; a process in one of them
+	# (what a crashed run can leave) must not survive the next run.
+	local leftover c1
+	c1=$(head -n1 <<<"$cgs")
+	[ -d "$c1" ] || fail "the dead jail's cgroup $c1 is already gone"
+	sleep 1000 &
+	leftover=$!
+	echo "$leftover" >"$c1/cgroup.procs"
 	jsh 'exit 0'
-	assert_status 0
+	local st=$status
+	wait_until 5 eval '! kill -0 $leftover 2>/dev/null' || { kill -KILL "$leftover"; fail "the process left in $c1 survived the new run"; }
+	wait "$leftover" 2>/dev/null || true
+	[ "$st" -eq 0 ] || fail "the new run exited $st"
 	assert_contains "run" "$stderr" "removed the state of an earlier run of jail $VJ_ID"
 	for c in $cgs; do
-		[ ! -e "$c" ] || [ "$(cat "$c/cgroup.procs" 2>/dev/null)" = "" ] || fail "cgroup $c still has processes"
+		[ ! -e "$c" ] || fail "cgroup $c is still there after the new run"
 	done
 	st_listed 0
 }

@@ -54,20 +54,23 @@ int main(void)
 		for (char *l = strtok_r(info, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 			char root[512], mp[512];
 			if ((!strstr(l, " - cgroup ") && !strstr(l, " - cgroup2 ")) ||
-			    sscanf(l, "%*s %*s %*s %511s %511s", root, mp) != 2 || !vj_streq(root, "/") ||
-			    !vj_startswith(mp, "/sys/fs/cgroup/"))
+			    sscanf(l, "%*s %*s %*s %511s %511s", root, mp) != 2 || !vj_streq(root, "/"))
 				continue;
+			/* Its parent is no cgroup: refused before any signal. */
 			vj_error_clear(&err);
 			r = vj_cgroup_remove_path(mp, &err);
-			ok(r == -EPERM, "the hierarchy root %s is refused: %s", mp, err.msg);
+			ok(r == -EINVAL || r == -EPERM, "the hierarchy root %s is refused: %s", mp, err.msg);
 			roots++;
 		}
 	}
 	if (!roots)
-		skip("no cgroup hierarchy mounted below /sys/fs/cgroup/ (a pure v2 host mounts it at /sys/fs/cgroup itself)");
+		skip("no cgroup hierarchy mounted");
 	vj_error_clear(&err);
-	r = vj_cgroup_remove_path("/etc", &err);
-	ok(r == -EINVAL, "a path outside /sys/fs/cgroup is refused: %s", err.msg);
+	r = vj_cgroup_remove_path("/etc/passwd", &err);
+	ok(r == -EINVAL, "a path outside the cgroup hierarchies is refused: %s", err.msg);
+	vj_error_clear(&err);
+	r = vj_cgroup_remove_path("/sys/fs/cgroup/../../etc/passwd", &err);
+	ok(r == -EINVAL, "a path with .. is refused: %s", err.msg);
 
 	if (geteuid() != 0) {
 		skip("needs root to create a cgroup");
@@ -99,6 +102,16 @@ int main(void)
 	ok(r == -EDEADLK, "a cgroup holding the caller is refused (%s)", err.msg);
 	ok(kill(getpid(), 0) == 0 && access(dir, F_OK) == 0, "the caller is alive and the cgroup still there");
 	ok(move_self(back) == 0, "moved back to %s", back);
+	/* A symlink to the cgroup's parent (what a forged state record could
+	 * name) is not followed. */
+	_cleanup_free_ char *link = vj_xasprintf("/tmp/vjt-guard-link-%d", (int)getpid());
+	_cleanup_free_ char *via = vj_xasprintf("%s/vjt-guard-%d", link, (int)getpid());
+	if (symlink(pids, link) == 0) {
+		vj_error_clear(&err);
+		r = vj_cgroup_remove_path(via, &err);
+		ok(r == -ELOOP && access(dir, F_OK) == 0, "a path through a symlink is refused (%s)", err.msg);
+		unlink(link);
+	}
 	vj_error_clear(&err);
 	r = vj_cgroup_remove_path(dir, &err);
 	ok(r == 0 && access(dir, F_OK) < 0, "then it is removed: %s", r < 0 ? err.msg : "ok");

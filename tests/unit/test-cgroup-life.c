@@ -479,6 +479,7 @@ static void test_unprivileged_no_cgroup(void)
 	ok(!json_object_object_get_ex(res, "paths", &paths), "optional: no cgroup (*out is NULL)");
 	const char *n0 = notices && json_object_array_length(notices) ? json_object_get_string(json_object_array_get_idx(notices, 0)) : NULL;
 	ok(n0 && strstr(n0, "memory") && strstr(n0, "running without it"), "optional: a notice: %s", n0 ? n0 : "none");
+	is_int(notices ? (int)json_object_array_length(notices) : 0, 1, "optional: exactly one notice");
 	json_object_put(res);
 }
 
