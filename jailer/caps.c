@@ -77,6 +77,11 @@ static int bounding_keep(uint64_t keep, struct vj_error *err)
 	return 0;
 }
 
+int vj_caps_bounding_keep(uint64_t keep, struct vj_error *err)
+{
+	return bounding_keep(keep, err);
+}
+
 static int bounding_check(uint64_t keep, struct vj_error *err)
 {
 	for (unsigned cap = 0; cap <= last_cap(); cap++)

@@ -14,5 +14,9 @@ int vj_caps_drop(uid_t uid, gid_t gid, uint64_t caps_keep, bool drop_groups, str
  * (CAP_KILL, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_MAC_ADMIN), in every set
  * including the bounding set. A no-op without capabilities. */
 int vj_caps_supervisor_minimal(struct vj_error *err);
+/* Step 1 alone: leave exactly keep (of what is there) in the bounding
+ * set. The jail's init does it before it spawns PROGRAM, which then
+ * inherits the reduced set and finds nothing left to drop. */
+int vj_caps_bounding_keep(uint64_t keep, struct vj_error *err);
 
 #endif

@@ -301,6 +301,10 @@ _noreturn_ void vj_child_main(const struct vj_child_ctx *c)
 
 	if (vj_child_setup_jail(c, &step, &err) < 0)
 		fail(c, step, &err, VJ_EXIT_FAILURE);
+	/* The bounding set once for init and PROGRAM: each drop commits new
+	 * credentials, and PROGRAM inherits what init has left. */
+	if (vj_caps_bounding_keep(c->plan->caps_keep, &err) < 0)
+		fail(c, "capabilities", &err, VJ_EXIT_FAILURE);
 
 	pid_t pid = spawn_target(c);
 	if (pid < 0)
