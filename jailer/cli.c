@@ -14,15 +14,29 @@
 #include <getopt.h>
 #include <stdio.h>
 
+/* SRC[:DST] of --bind, --ro-bind and --dev-bind. The first ':' that is
+ * not escaped ends SRC; in either path "\:" stands for ':' and "\\" for
+ * '\', so any path can be written (vmjail-run(1)). Any other backslash
+ * stands for itself, as before escapes existed. */
 static int split_bind(json_object *overlay, const char *type, const char *opt, const char *arg,
 		      struct vj_error *err)
 {
-	_cleanup_free_ char *src = vj_xstrdup(arg);
-	char *dst = strchr(src, ':');
-	if (dst)
-		*dst++ = '\0';
+	size_t len = strlen(arg);
+	_cleanup_free_ char *src = vj_xcalloc(len + 1, 1), *dst = NULL;
+	char *out = src;
+	for (const char *p = arg; *p; p++) {
+		if (*p == '\\' && (p[1] == ':' || p[1] == '\\')) {
+			*out++ = *++p;
+		} else if (*p == ':' && !dst) {
+			*out = '\0';
+			dst = out = vj_xcalloc(len + 1, 1);
+		} else {
+			*out++ = *p;
+		}
+	}
 	if (!*src || (dst && !*dst))
-		return vj_error_setx(err, EINVAL, "%s %s: expected SRC[:DST]", opt, arg);
+		return vj_error_setx(err, EINVAL, "%s %s: expected SRC[:DST] (a ':' in a path is written \\:)", opt,
+				     arg);
 	json_object *m = json_object_new_object();
 	vj_json_add_string(m, "type", type);
 	vj_json_add_string(m, "source", src);

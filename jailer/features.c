@@ -16,9 +16,11 @@
 #include "lsm.h"
 #include "log.h"
 #include "profile.h"
+#include "seccomp_policy.h"
 
 #include <fcntl.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <linux/kvm.h>
 #include <sched.h>
 #include <stdio.h>
@@ -97,11 +99,53 @@ static json_object *seccomp_json(void)
 	return o;
 }
 
+/* The LSMs the kernel runs, in its order: securityfs's list, else (no
+ * securityfs mounted, as in many containers) lsm_list_modules(2), Linux
+ * 6.8. NULL when neither answers. */
+#ifndef SYS_lsm_list_modules
+#define SYS_lsm_list_modules 461
+#endif
+static char **active_lsms(const char **source)
+{
+	char **list = read_words("/sys/kernel/security/lsm", ",\n");
+	*source = "securityfs";
+	if (list)
+		return list;
+	/* include/uapi/linux/lsm.h: LSM_ID_CAPABILITY (100) onwards */
+	static const char *const names[] = {
+		"capability", "selinux", "smack", "tomoyo", "apparmor", "yama", "loadpin",
+		"safesetid", "lockdown", "bpf", "landlock", "ima", "evm", "ipe",
+	};
+	uint64_t ids[64];
+	uint32_t size = sizeof(ids);
+	long n = syscall(SYS_lsm_list_modules, ids, &size, 0);
+	if (n < 0)
+		return NULL;
+	*source = "lsm_list_modules";
+	list = vj_xcalloc(1, sizeof(char *));
+	for (long i = 0; i < n && i < (long)ARRAY_SIZE(ids); i++) {
+		char buf[32];
+		if (ids[i] >= 100 && ids[i] - 100 < ARRAY_SIZE(names))
+			snprintf(buf, sizeof(buf), "%s", names[ids[i] - 100]);
+		else
+			snprintf(buf, sizeof(buf), "lsm-%" PRIu64, ids[i]);
+		if (vj_strv_push(&list, buf) < 0)
+			break;
+	}
+	return list;
+}
+
 static json_object *lsm_json(void)
 {
 	json_object *o = json_object_new_object();
-	_cleanup_strv_ char **list = read_words("/sys/kernel/security/lsm", ",\n");
-	vj_json_add_strv(o, "active", list);
+	const char *source = NULL;
+	_cleanup_strv_ char **list = active_lsms(&source);
+	if (list) {
+		vj_json_add_strv(o, "active", list);
+		vj_json_add_string(o, "active-from", source);
+	} else {
+		vj_json_add_string(o, "active", NULL); /* unknown */
+	}
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1U /* LANDLOCK_CREATE_RULESET_VERSION */);
 	vj_json_add_int(o, "landlock-abi", abi > 0 ? abi : 0);
 	vj_json_add_bool(o, "selinux-built", VJ_HAVE_SELINUX);
@@ -184,26 +228,8 @@ static json_object *syscalls_json(void)
 	return o;
 }
 
-/* The seccomp policy format (vmjail-policy(5)) this version reads. Kept
- * in step with jailer/seccomp_policy.c, whose parser rejects any other key. */
-static json_object *policy_keys_json(void)
-{
-	static const char *const top[] = { "description", "include", "default", "allow", "errno", NULL };
-	static const char *const entry[] = { "name", "optional", "args", "comment", NULL };
-	static const char *const arg[] = { "index", "op", "value", "mask", "comment", NULL };
-	static const char *const ops[] = { "eq", "ne", "lt", "le", "gt", "ge", "masked-eq", NULL };
-	static const char *const actions[] = { "allow", "kill-process", "kill-thread", "trap", "log",
-					       "errno:NAME", "notify", NULL };
-	json_object *o = json_object_new_object();
-	vj_json_add_strv(o, "policy", (char **)top);
-	vj_json_add_strv(o, "allow[]", (char **)entry);
-	vj_json_add_strv(o, "allow[].args[]", (char **)arg);
-	vj_json_add_strv(o, "allow[].args[].op", (char **)ops);
-	vj_json_add_strv(o, "default", (char **)actions);
-	vj_json_add_string(o, "errno", "object: errno name (ENOSYS, EPERM...) -> entries as in allow[]");
-	vj_json_add_string(o, "allow[].args[].value", "number, symbolic name (ioctl requests, socket families...), or a list");
-	return o;
-}
+/* The seccomp policy format (vmjail-policy(5)) this version reads, from
+ * the policy parser's own tables (jailer/seccomp_policy.c). */
 
 /* How vmjail fits its callers (doc/integrations.md). */
 static json_object *integration_json(void)
@@ -238,7 +264,7 @@ static json_object *features_json(void)
 	vj_json_add(o, "syscalls", syscalls_json());
 	vj_json_add(o, "integration", integration_json());
 	vj_json_add(o, "profile-keys", vj_profile_keys_json());
-	vj_json_add(o, "policy-keys", policy_keys_json());
+	vj_json_add(o, "policy-keys", vj_sc_policy_keys_json());
 	return o;
 }
 
@@ -266,7 +292,8 @@ int vj_cmd_features(int argc, char **argv)
 			       "unprivileged caller may create them), cgroup hierarchies and controllers,\n"
 			       "seccomp actions, LSMs, KVM, the newer syscalls vmjail prefers, how it\n"
 			       "fits its callers (sd_notify, --exec, --keep-all-fds), and the profile and\n"
-			       "policy keys this version understands.\n");
+			       "policy keys this version understands (by name; --json adds each profile\n"
+			       "key's type and values; see vmjail-profile(5) and vmjail-policy(5)).\n");
 			return 0;
 		} else {
 			vj_error("features: %s: unknown argument (see vmjail features --help)", argv[i]);
@@ -276,8 +303,15 @@ int vj_cmd_features(int argc, char **argv)
 	_cleanup_json_ json_object *o = features_json();
 	if (json)
 		return vj_json_write(STDOUT_FILENO, o, true) < 0 ? VJ_EXIT_FAILURE : 0;
-	json_object_object_del(o, "profile-keys");
-	json_object_object_del(o, "policy-keys");
+	/* The profile keys by name (each key's type and values: --json). */
+	json_object *pk = NULL, *names = json_object_new_array();
+	if (json_object_object_get_ex(o, "profile-keys", &pk)) {
+		json_object_object_foreach(pk, k, v) {
+			(void)v;
+			json_object_array_add(names, json_object_new_string(k));
+		}
+	}
+	json_object_object_add(o, "profile-keys", names);
 	print_text(o, 0, "");
 	return 0;
 }

@@ -48,6 +48,13 @@ static const char *const action_names[] = {
 	[VJ_SC_NOTIFY] = "notify",
 };
 
+/* The keys of each level of a policy document. The parser accepts these
+ * and no others; `vmjail features` lists the same tables
+ * (vj_sc_policy_keys_json), so what it advertises is what is read. */
+static const char *const doc_keys[] = { "description", "include", "default", "allow", "errno", "comment", NULL };
+static const char *const entry_keys[] = { "name", "optional", "args", "comment", NULL };
+static const char *const cond_keys[] = { "index", "op", "value", "mask", "comment", NULL };
+
 int vj_sc_errno_parse(const char *s)
 {
 	for (int e = 1; e < 4096; e++) {
@@ -182,8 +189,7 @@ static int add_rule(struct parse_ctx *c, const char *name, int nr, bool optional
 static int parse_cond(const struct vj_jnode *n, const char *syscall, struct vj_sc_cond *out,
 		      uint64_t **values, size_t *n_values, struct vj_error *err)
 {
-	static const char *const keys[] = { "index", "op", "value", "mask", "comment", NULL };
-	int r = vj_jnode_check_keys(n, keys, err);
+	int r = vj_jnode_check_keys(n, cond_keys, err);
 	if (r < 0)
 		return r;
 	struct vj_jnode k;
@@ -265,7 +271,6 @@ static int resolve_name(const struct vj_jnode *where, const char *name, bool opt
 static int parse_entry(struct parse_ctx *c, const struct vj_jnode *n, const struct vj_sc_action *a,
 		       struct vj_error *err)
 {
-	static const char *const keys[] = { "name", "optional", "args", "comment", NULL };
 	const char *name;
 	bool optional = false;
 	int nr, r;
@@ -286,7 +291,7 @@ static int parse_entry(struct parse_ctx *c, const struct vj_jnode *n, const stru
 	if (!json_object_is_type(n->obj, json_type_object))
 		return vj_jnode_error(n, err, 0, "expected a syscall name or an object, got %s",
 				      vj_json_type_name(json_object_get_type(n->obj)));
-	r = vj_jnode_check_keys(n, keys, err);
+	r = vj_jnode_check_keys(n, entry_keys, err);
 	if (r < 0)
 		return r;
 	struct vj_jnode k;
@@ -420,12 +425,10 @@ static int include_one(struct parse_ctx *c, const struct vj_jnode *n, const char
 
 static int parse_doc(struct parse_ctx *c, json_object *doc, const char *file, struct vj_error *err)
 {
-	static const char *const keys[] = { "description", "include", "default", "allow", "errno",
-					    "comment", NULL };
 	struct vj_jnode root, k;
 	int r;
 	vj_jnode_root(&root, doc, file);
-	r = vj_jnode_check_keys(&root, keys, err);
+	r = vj_jnode_check_keys(&root, doc_keys, err);
 	if (r < 0)
 		return r;
 	json_object_object_foreach(doc, key, val) {
@@ -604,4 +607,33 @@ int vj_sc_policy_check_arch(const struct vj_sc_policy *p, uint32_t arch, struct 
 					     arch == SCMP_ARCH_AARCH64 ? "aarch64" : "this architecture", r->name);
 	}
 	return 0;
+}
+
+/* ---- features ---------------------------------------------------------- */
+
+/* The policy format as this parser reads it, for `vmjail features`: the
+ * key tables above, the operators of op_names and the default actions
+ * vj_sc_action_parse accepts ("notify" is internal: debug and learn modes
+ * set it, a policy cannot). Declared here and in features.c (its caller)
+ * until seccomp_policy.h declares it. */
+json_object *vj_sc_policy_keys_json(void)
+{
+	json_object *o = json_object_new_object();
+	vj_json_add_strv(o, "policy", (char *const *)doc_keys);
+	vj_json_add_strv(o, "allow[]", (char *const *)entry_keys);
+	vj_json_add_strv(o, "allow[].args[]", (char *const *)cond_keys);
+	vj_json_add_strv(o, "allow[].args[].op", (char *const *)op_names);
+	json_object *acts = json_object_new_array();
+	for (size_t i = 0; i < ARRAY_SIZE(action_names); i++) {
+		struct vj_sc_action a;
+		const char *probe = i == VJ_SC_ERRNO ? "errno:EPERM" : action_names[i];
+		if (vj_sc_action_parse(probe, &a) == 0 && a.kind == (enum vj_sc_act_kind)i)
+			json_object_array_add(acts, json_object_new_string(i == VJ_SC_ERRNO ? "errno:NAME"
+											       : action_names[i]));
+	}
+	vj_json_add(o, "default", acts);
+	vj_json_add_string(o, "errno", "object: errno name (ENOSYS, EPERM...) -> entries as in allow[]");
+	vj_json_add_string(o, "allow[].args[].value",
+			   "number, symbolic name (ioctl requests, socket families...), or a list");
+	return o;
 }

@@ -65,6 +65,9 @@ struct vj_sc_policy {
 
 /* Parse the policy at path (absolute). */
 int vj_sc_policy_load(const char *path, struct vj_sc_policy **out, struct vj_error *err);
+/* The keys, operators and default actions the parser reads, from its own
+ * tables (for `vmjail features`). */
+json_object *vj_sc_policy_keys_json(void);
 /* Parse a policy from text; includes are resolved relative to the working
  * directory unless allow_include is false (then they are errors). */
 int vj_sc_policy_parse_string(const char *text, size_t len, const char *tag, bool allow_include,

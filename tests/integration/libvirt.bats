@@ -97,8 +97,14 @@ teardown_file() {
 }
 
 setup() {
+	# The wrapper's own tests need no libvirt.
+	[[ $BATS_TEST_DESCRIPTION != wrapper:* ]] || return 0
 	[ ! -f "$BATS_FILE_TMPDIR/skip" ] || skip "$(cat "$BATS_FILE_TMPDIR/skip")"
 	W=$(cat "$BATS_FILE_TMPDIR/work")
+}
+
+teardown() {
+	[ -z "${WD:-}" ] || rm -rf "$WD"
 }
 
 # virsh on the embedded driver; libvirt's own log lines go to $W/virsh.err.
@@ -108,6 +114,78 @@ v() {
 
 qemu_pid() {
 	cat "$W/root/run/qemu/$DOM.pid" 2>/dev/null
+}
+
+# ---- the wrapper, without libvirt ------------------------------------------------
+
+# wrapper ARGS...: the wrapper as libvirt runs it (an unprivileged user:
+# uid 65534 when the test runs as root), with /bin/sh as the "emulator"
+# and the generic profile; ARGS are the emulator's. Output in $output,
+# exit status in $status.
+wrapper() {
+	local as=()
+	if [ "$(id -u)" -eq 0 ]; then
+		as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+		"${as[@]}" test -x "$VMJAIL" || skip "uid 65534 cannot run $VMJAIL"
+		"${as[@]}" test -r "$VMJAIL_SRCDIR/profiles/generic.json" || skip "uid 65534 cannot read the profiles"
+	fi
+	run timeout -k 5 60 "${as[@]}" env -i PATH=/usr/bin:/bin VMJAIL="$VMJAIL" VMJAIL_EMULATOR=/bin/sh \
+		VMJAIL_PROFILE=generic VMJAIL_PROFILE_PATH="$VMJAIL_SRCDIR/profiles" \
+		VMJAIL_POLICY_PATH="$VMJAIL_SRCDIR/policy" \
+		"$VMJAIL_SRCDIR/contrib/libvirt/vmjail-qemu-wrapper" "$@"
+}
+
+# A directory for the wrapper's files (uid 65534 may read them).
+wrapper_dir() {
+	WD=$(mktemp -d /tmp/vmjail-wrapper.XXXXXX)
+	chmod 0755 "$WD"
+}
+
+@test "wrapper: paths with ':', ',' and '\\' on QEMU's command line (keyval with ',,', JSON, plain) are bound" {
+	wrapper_dir
+	# an image in a directory named like a keyval option, a kernel, a
+	# -blockdev JSON file in a directory with a JSON escape, a socket QEMU
+	# would create in a directory of the caller's
+	mkdir -p "$WD/img:1,x" "$WD/j\\s:o,n" "$WD/run:d,,r"
+	echo disk >"$WD/img:1,x/disk.img"
+	echo kernel >"$WD/k:e,rn"
+	echo blockdev >"$WD/j\\s:o,n/b.img"
+	chmod -R a+rX "$WD"
+	[ "$(id -u)" -ne 0 ] || chown 65534:65534 "$WD/run:d,,r"
+	# The script reads what -append lists (the wrapper never binds -append's
+	# value); each path must be in the jail's root.
+	local list="$WD/img:1,x/disk.img|$WD/k:e,rn|$WD/j\\s:o,n/b.img|$WD/run:d,,r"
+	wrapper -c 'IFS="|"; for f in $2; do
+		if [ -d "$f" ]; then : >"$f/made" && echo made; else cat "$f" || echo "no $f"; fi; done' sh \
+		-append "$list" \
+		-drive "file=$WD/img:1,,x/disk.img,format=raw,if=none" \
+		-kernel "$WD/k:e,rn" \
+		-blockdev "{\"driver\":\"file\",\"filename\":\"$WD/j\\\\s:o,n/b.img\",\"node-name\":\"b\"}" \
+		-qmp "unix:$WD/run:d,,,,r/qmp.sock,server=on,wait=off"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'disk\nkernel\nblockdev\nmade')" ]
+	# the socket's directory was bound writable: the file shows on the host
+	[ -f "$WD/run:d,,r/made" ]
+}
+
+@test "wrapper: --keep-all-fds: an fd the caller left open reaches QEMU under its number, the same open file" {
+	wrapper_dir
+	printf 'first\nsecond\n' >"$WD/fdfile"
+	chmod 0644 "$WD/fdfile"
+	local host line
+	host=$(stat -L -c '%d:%i' "$WD/fdfile")
+	exec 7<"$WD/fdfile"
+	read -r line <&7
+	[ "$line" = first ]
+	# fdfile is not on the command line, so not in the jail: only fd 7 is.
+	wrapper -c 'stat -L -c "%d:%i" /proc/self/fd/7; cat <&7; test -e "$1" || echo "not bound"' sh "${WD#/}/fdfile"
+	exec 7<&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# same inode (the kernel's), the offset after the host's read (the same
+	# open file description), and the file itself outside the jail
+	[ "$output" = "$(printf '%s\nsecond\nnot bound' "$host")" ]
 }
 
 @test "libvirt: the capability probe (-qmp ... -S -daemonize) runs through the wrapper: define succeeds" {
