@@ -31,6 +31,7 @@
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 static int first_free_fd(const struct vj_plan *plan, int from)
@@ -73,6 +74,42 @@ static int check_state_root(const struct vj_plan *plan, const struct vj_state *s
 					     holds ? "into" : "inside", root, holds ? "that does not contain it" : "elsewhere");
 	}
 	return 0;
+}
+
+/* The jail's state directory, where the LSM layers record what they load
+ * or relabel (lsm.h). In place (--exec) there is no registry entry: the
+ * directory holds that record alone, is made only when a layer records
+ * something, and is locked by the LSM engine while it prepares. */
+static int lsm_home_open(void *arg, bool create, struct vj_error *err)
+{
+	const struct vj_jail *j = arg;
+	const char *id = j->plan->id;
+	_cleanup_close_ int own_root = -1;
+	int rootfd = vj_state_root_fd(j->state);
+	int r = vj_state_id_check(id, err);
+	if (r < 0)
+		return r;
+	if (rootfd < 0) {
+		_cleanup_free_ char *root = vj_state_root(j->plan->state_dir);
+		if (!root)
+			return vj_error_set(err, ENOMEM, "state");
+		own_root = vj_state_root_open(root, create, err);
+		if (own_root < 0)
+			return own_root;
+		rootfd = own_root;
+		if (create && mkdirat(rootfd, id, 0700) < 0 && errno != EEXIST)
+			return vj_error_set(err, errno, "%s/%s", root, id);
+	}
+	_cleanup_close_ int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT && !create ? -ENOENT : vj_error_set(err, errno, "state directory of jail %s", id);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return vj_error_set(err, errno, "state directory of jail %s", id);
+	if (st.st_uid != geteuid())
+		return vj_error_setx(err, EPERM, "state directory of jail %s: not owned by uid %u: refusing to use it",
+				     id, (unsigned)geteuid());
+	return TAKE_FD(fd);
 }
 
 static int prepare(struct vj_jail *j, struct vj_error *err)
@@ -135,7 +172,8 @@ static int prepare(struct vj_jail *j, struct vj_error *err)
 	}
 
 	_cleanup_strv_ char **lsm_notices = NULL;
-	r = vj_lsm_prepare(plan, &j->lsm, &lsm_notices, err);
+	struct vj_lsm_home home = { .open = lsm_home_open, .ctx = j, .lock = plan->exec_inplace };
+	r = vj_lsm_prepare(plan, &home, &j->lsm, &lsm_notices, err);
 	for (size_t i = 0; lsm_notices && lsm_notices[i]; i++)
 		vj_notice("lsm: %s", lsm_notices[i]);
 	if (r < 0)
@@ -341,8 +379,6 @@ static void teardown(struct vj_jail *j)
 	}
 	vj_qmp_proxy_free(j->qmp);
 	j->qmp = NULL;
-	vj_lsm_release(j->lsm);
-	j->lsm = NULL;
 	vj_seccomp_listener_free(j->listener);
 	j->listener = NULL;
 	free(j->denied_syscall);
@@ -351,6 +387,11 @@ static void teardown(struct vj_jail *j)
 	if (j->cg && vj_cgroup_destroy(j->cg, &err) < 0)
 		vj_warn("cgroup: %s", err.msg);
 	j->cg = NULL;
+	/* After the cgroup: nothing of the jail runs when its profile is
+	 * removed (its processes would go on unconfined) or its files get
+	 * their old labels back. */
+	vj_lsm_release(j->lsm);
+	j->lsm = NULL;
 	vj_bpf_free(&j->bpf);
 	vj_bpf_free(&j->supervisor_bpf);
 	vj_loop_free(j->loop);

@@ -10,20 +10,24 @@
  *   cli.c           the vj_lsm_cli_options table
  *   launch.c        vj_lsm_prepare() in prepare(), before clone (its
  *                   notices logged as "lsm: ..."); vj_lsm_to_json() into
- *                   the start record; vj_lsm_release() in teardown()
+ *                   the start record; vj_lsm_release() in teardown(),
+ *                   after the jail's processes are gone
  *   child.c         vj_lsm_child_apply() in PROGRAM's process after
  *                   pivot_root and the id and capability change, before
  *                   no_new_privs and the seccomp filter (step 8b). It
  *                   sets no_new_privs itself when Landlock applies, and
  *                   needs the jail's /proc for the SELinux and AppArmor
  *                   exec attributes.
+ *   state_gc.c      vj_lsm_leftovers() for a dead jail's record
  *   features        vj_lsm_features_json() for `vmjail features`
- *   check           vj_lsm_apparmor_generate() to show the profile
+ *   main.c (check)  vj_lsm_check_json(): what would apply
  */
 #ifndef VJ_LSM_H
 #define VJ_LSM_H
 
 #include <json.h>
+#include <stdbool.h>
+#include <sys/types.h>
 
 #include "cli.h"
 #include "error.h"
@@ -81,11 +85,36 @@ extern const struct vj_cli_option vj_lsm_cli_options[];
 /* What applies to one jail, prepared on the host. */
 struct vj_lsm;
 
+/* The jail's LSM record: what vmjail is about to load or relabel, written
+ * before it does so into lsm/ below the jail's state directory ("owner":
+ * "PID STARTTIME" of the process the record follows - the supervisor, or
+ * PROGRAM itself with --exec; "apparmor": the generated profile's name;
+ * "selinux": the process context, then each relabelled path with its old
+ * label). The release removes it; what a supervisor killed with SIGKILL,
+ * or an --exec run, left is released from it by vj_lsm_leftovers(). */
+#define VJ_LSM_RECORD_DIR "lsm"
+
+/* How vj_lsm_prepare() reaches the jail's state directory: open() returns
+ * an O_DIRECTORY fd of it (creating it when create), -ENOENT when it does
+ * not exist and !create, else -errno with err set. lock: nothing holds the
+ * directory's lock (--exec), so vj_lsm_prepare takes it while it prepares
+ * (close-on-exec: execve drops it). */
+struct vj_lsm_home {
+	int (*open)(void *ctx, bool create, struct vj_error *err);
+	void *ctx;
+	bool lock;
+};
+
 /* Host preparation (parent, before clone). *out may be NULL when nothing
  * applies. notices: lines for the caller to log (optional layers the host
- * lacks). The SELinux category reservations live in
- * $VMJAIL_LSM_STATE_DIR or /run/vmjail/selinux-mcs. */
-int vj_lsm_prepare(const struct vj_plan *plan, struct vj_lsm **out, char ***notices, struct vj_error *err);
+ * lacks, leftovers of an earlier run released). home: where the record
+ * goes (NULL: nothing is recorded); a record an earlier run of the id
+ * left there is released first, and one whose owner still runs fails the
+ * launch (EBUSY). The SELinux category reservations live in
+ * <state root>/selinux-mcs ($VMJAIL_STATE_DIR, else /run/vmjail as root,
+ * else $XDG_RUNTIME_DIR/vmjail). */
+int vj_lsm_prepare(const struct vj_plan *plan, const struct vj_lsm_home *home, struct vj_lsm **out,
+		   char ***notices, struct vj_error *err);
 /* Child (PROGRAM's process), after the root filesystem is in place and the
  * ids changed, before seccomp. Does not allocate, does not log. Sets
  * no_new_privs when a Landlock ruleset is applied. lsm may be NULL. */
@@ -93,9 +122,18 @@ int vj_lsm_child_apply(const struct vj_lsm *lsm, const struct vj_plan *plan, str
 /* What applied, for the info-fd start record and state.json:
  * {"selinux": {...}, "apparmor": {...}, "landlock": {...}}. */
 json_object *vj_lsm_to_json(const struct vj_lsm *lsm);
-/* After the jail ended: unload generated profiles, restore labels, free.
+/* After the jail's processes are gone: unload the generated profile,
+ * restore the labels, drop the category reservation, remove the record.
  * NULL is fine. */
 void vj_lsm_release(struct vj_lsm *lsm);
+
+/* A dead jail's record (in jail_dfd, its state directory; id names the
+ * jail): unload the profile it names (only "vmjail-ID"), restore the
+ * labels, remove the record - unless its owner still runs or a live
+ * process still carries its profile or context: then it is left, and
+ * -EBUSY returned. 1: something was released, 0: no record. Each step is
+ * appended to notices as one line. */
+int vj_lsm_leftovers(int jail_dfd, const char *id, char ***notices);
 
 /* What the host offers, for `vmjail features`: {"selinux": {...},
  * "apparmor": {...}, "landlock": {"abi": N}}. */
@@ -105,10 +143,17 @@ json_object *vj_lsm_features_json(void);
  * the given profile name (for `check` and tests). Caller frees. */
 char *vj_lsm_apparmor_generate(const struct vj_plan *plan, const char *name);
 
-/* Leftovers of a dead jail (gc, or the next run with its id): unload the
- * AppArmor profile vmjail generated for it, by the name its state record
- * gives. 1 when it was loaded and is now gone, 0 when it was not loaded
- * (or AppArmor is not active), -errno when the kernel refused. */
-int vj_lsm_apparmor_unload(const char *name);
+/* What vj_lsm_prepare() would do with plan on this host, for `vmjail
+ * check` (side-effect free): per layer whether it would apply (or why
+ * not), SELinux's base contexts (the pair is chosen at run time), the
+ * AppArmor profile (the generated text, or the named profile), the
+ * Landlock rules with the rights this kernel's ABI enforces. */
+json_object *vj_lsm_check_json(const struct vj_plan *plan);
+
+/* Unload an AppArmor profile vmjail generated, by name (gc, from a dead
+ * jail's state record). 1 when it was loaded and is now gone, 0 when it
+ * was not loaded (or AppArmor is not active), -EBUSY (*user set) when a
+ * live process still runs under it, else -errno. */
+int vj_lsm_apparmor_unload(const char *name, pid_t *user);
 
 #endif

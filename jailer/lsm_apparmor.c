@@ -20,6 +20,8 @@
  *       The profile has no #include: it does not depend on the host's
  *       /etc/apparmor.d. It is loaded with apparmor_parser --replace
  *       (text on stdin; $VMJAIL_APPARMOR_PARSER overrides the program).
+ *     Its name goes into the jail's LSM record before it is loaded, so
+ *     that a supervisor killed at any point leaves gc a name to unload.
  *     The "exec NAME" command is formatted now, so the child does not
  *     allocate.
  *  3. Apply (PROGRAM's process): write "exec NAME" to the exec attribute
@@ -27,8 +29,10 @@
  *     allocation); the profile takes effect at execve. With no_new_privs
  *     set afterwards AppArmor still allows this transition, because the
  *     caller is unconfined.
- *  4. Release (parent, after the jail ended): remove the generated profile
- *     through .../apparmor/.remove.
+ *  4. Release (parent, once the jail's processes are gone): remove the
+ *     generated profile through .../apparmor/.remove. A dead jail's
+ *     (gc): the same, unless a live process still runs under it - a
+ *     removed profile's processes would go on unconfined.
  */
 #include "lsm_internal.h"
 #include "config.h"
@@ -340,7 +344,8 @@ static int parser_load(const char *text, struct vj_error *err)
 	return 0;
 }
 
-int vj_apparmor_prepare(struct vj_apparmor *aa, const struct vj_plan *plan, struct vj_error *err)
+int vj_apparmor_prepare(struct vj_apparmor *aa, const struct vj_plan *plan, struct vj_lsm_rec *rec,
+			struct vj_error *err)
 {
 	memset(aa, 0, sizeof(*aa));
 	const char *named = plan->lsm.apparmor_profile;
@@ -357,9 +362,21 @@ int vj_apparmor_prepare(struct vj_apparmor *aa, const struct vj_plan *plan, stru
 					    "loading a generated profile needs CAP_MAC_ADMIN (%s/.replace)", AA_FS);
 		aa->name = vj_xasprintf("vmjail-%s", plan->id ? plan->id : "jail");
 		_cleanup_free_ char *text = vj_lsm_apparmor_generate(plan, aa->name);
-		int r = parser_load(text, err);
+		int r = 0;
+		if (rec) {
+			_cleanup_close_ int fd = vj_lsm_rec_file(rec, "apparmor", err);
+			if (fd < 0 || (r = vj_write_all(fd, aa->name, strlen(aa->name))) < 0) {
+				r = fd < 0 ? fd : vj_error_set(err, r, "jail %s: its LSM record", rec->id);
+				free(aa->name);
+				aa->name = NULL;
+				return r;
+			}
+		}
+		r = parser_load(text, err);
 		if (r < 0) {
 			vj_error_prefix(err, "load the generated profile %s", aa->name);
+			if (rec)
+				vj_lsm_rec_done(rec, "apparmor");
 			free(aa->name);
 			aa->name = NULL;
 			return r;
@@ -409,20 +426,32 @@ static bool loaded(const char *name)
 	return false;
 }
 
-int vj_lsm_apparmor_unload(const char *name)
+int vj_lsm_apparmor_unload(const char *name, pid_t *user)
 {
 	if (!name || !*name || !loaded(name))
 		return 0;
+	pid_t pid = vj_lsm_label_user(name, NULL);
+	if (pid > 0) {
+		if (user)
+			*user = pid;
+		return -EBUSY;
+	}
 	int r = vj_write_file_at(AT_FDCWD, AA_FS "/.remove", name);
+	if (r == -ENOENT)
+		return 0; /* removed meanwhile */
 	return r < 0 ? r : 1;
 }
 
-void vj_apparmor_release(struct vj_apparmor *aa)
+int vj_apparmor_release(struct vj_apparmor *aa)
 {
+	int r = 0;
 	if (aa->generated && aa->name) {
 		/* The kernel interface takes the name; no parser needed. */
-		(void)vj_write_file_at(AT_FDCWD, AA_FS "/.remove", aa->name);
+		r = vj_write_file_at(AT_FDCWD, AA_FS "/.remove", aa->name);
+		if (r == -ENOENT)
+			r = 0;
 	}
 	free(aa->name);
 	memset(aa, 0, sizeof(*aa));
+	return r;
 }

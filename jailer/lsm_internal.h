@@ -3,7 +3,9 @@
  * lsm_internal.h - what the LSM layers (lsm_landlock.c, lsm_apparmor.c,
  * lsm_selinux.c) share with lsm.c, which strings them together. Each layer
  * has the same four steps: probe the host, prepare (parent, may allocate),
- * apply (PROGRAM's process, no allocation, no logging), release.
+ * apply (PROGRAM's process, no allocation, no logging), release. What a
+ * layer loads or relabels on the host is written to the jail's LSM record
+ * (lsm.h) before it does so.
  */
 #ifndef VJ_LSM_INTERNAL_H
 #define VJ_LSM_INTERNAL_H
@@ -12,6 +14,30 @@
 
 #include "lsm.h"
 #include "plan.h"
+
+/* ---- the jail's LSM record (lsm.c) ---- */
+
+struct vj_lsm_rec {
+	const struct vj_lsm_home *home; /* where it goes */
+	const char *id;                 /* the jail's id (borrowed) */
+	int home_fd;                    /* the jail's state directory, or -1 */
+	int dir_fd;                     /* its lsm/, -1 until a layer records */
+	int lock_fd;                    /* --exec: the directory's lock, or -1 */
+};
+
+/* A new file NAME in the record (the directory and its "owner" are made on
+ * first use): an O_WRONLY|O_APPEND fd, or -errno with err set. */
+int vj_lsm_rec_file(struct vj_lsm_rec *rec, const char *name, struct vj_error *err);
+/* What NAME recorded is released: remove it. */
+void vj_lsm_rec_done(struct vj_lsm_rec *rec, const char *name);
+
+/* Field 22 of /proc/PID/stat (its start time), 0 when there is no such
+ * process. */
+unsigned long long vj_lsm_start_time(pid_t pid);
+/* A live process whose label is the AppArmor profile aa (itself or a
+ * child profile or stack of it) or exactly the SELinux context se (one of
+ * them given): its pid, else 0. */
+pid_t vj_lsm_label_user(const char *aa, const char *se);
 
 /* ---- Landlock ---- */
 
@@ -53,10 +79,15 @@ struct vj_apparmor {
 /* 1 when AppArmor is the host's enabled LSM (and its filesystem is
  * mounted), 0 when not (reason filled), -errno on error. */
 int vj_apparmor_probe(char *reason, size_t len);
-int vj_apparmor_prepare(struct vj_apparmor *aa, const struct vj_plan *plan, struct vj_error *err);
+/* rec: where the generated profile's name is recorded before it is
+ * loaded (NULL: nowhere). */
+int vj_apparmor_prepare(struct vj_apparmor *aa, const struct vj_plan *plan, struct vj_lsm_rec *rec,
+			struct vj_error *err);
 int vj_apparmor_apply(const struct vj_apparmor *aa, struct vj_error *err);
 json_object *vj_apparmor_to_json(const struct vj_apparmor *aa);
-void vj_apparmor_release(struct vj_apparmor *aa);
+/* 0 when nothing is left loaded (the generated profile removed, or it was
+ * not loaded), else -errno (the record then stays for gc). Frees. */
+int vj_apparmor_release(struct vj_apparmor *aa);
 
 /* ---- SELinux ---- */
 
@@ -81,10 +112,22 @@ int vj_selinux_probe(char *reason, size_t len);
  * (see lsm_selinux.c); unreserve drops it. Need no SELinux. */
 int vj_selinux_reserve(struct vj_selinux *se, int lo, int hi, struct vj_error *err);
 void vj_selinux_unreserve(struct vj_selinux *se);
-int vj_selinux_prepare(struct vj_selinux *se, const struct vj_plan *plan, struct vj_error *err);
+/* rec: where the context and each old label are recorded, before the
+ * label changes (NULL: nowhere). */
+int vj_selinux_prepare(struct vj_selinux *se, const struct vj_plan *plan, struct vj_lsm_rec *rec,
+		       struct vj_error *err);
 int vj_selinux_apply(const struct vj_selinux *se, struct vj_error *err);
 json_object *vj_selinux_to_json(const struct vj_selinux *se);
 void vj_selinux_release(struct vj_selinux *se);
+/* A dead jail's SELinux record (the file "selinux" in the record directory
+ * dfd): restore the old labels it lists, last first. 1 when restored (*n:
+ * how many), 0 when there is none, -EBUSY (*user) when a live process
+ * still runs in its context, else -errno. Does not remove it. */
+int vj_selinux_restore_record(int dfd, size_t *n, pid_t *user);
+/* The base contexts vj_selinux_prepare() starts from (the profile's, else
+ * the policy's virtual_domain_context / virtual_image_context); NULL when
+ * none is known. Caller frees. */
+void vj_selinux_base_contexts(const struct vj_plan *plan, char **process, char **file);
 
 /* Write s to a /proc attr file of this thread: the first of paths that
  * exists. No allocation. */

@@ -329,7 +329,9 @@ json_object *vj_landlock_to_json(const struct vj_landlock *ll)
 	vj_json_add(o, "fs", rights_json(ll->handled_fs));
 	vj_json_add(o, "fs_not_enforced", rights_json(fs_for_abi(5) & ~ll->handled_fs));
 	json_object *net = json_object_new_object();
-	vj_json_add_bool(net, "enforced", ll->abi >= 4);
+	/* Enforced: some TCP right is handled (ABI 4, and a port list or a
+	 * shared network) - not merely possible. */
+	vj_json_add_bool(net, "enforced", ll->handled_net != 0);
 	vj_json_add(net, "tcp_bind", ports_json(ll->tcp_bind, ll->handled_net & NET_BIND_TCP));
 	vj_json_add(net, "tcp_connect", ports_json(ll->tcp_connect, ll->handled_net & NET_CONNECT_TCP));
 	vj_json_add(o, "net", net);

@@ -26,15 +26,22 @@
  *     d. relabel the writable binds' sources, recursively, without
  *        crossing into other filesystems or following symlinks: every
  *        entry is opened O_PATH|O_NOFOLLOW below its parent's fd and
- *        labelled through /proc/self/fd. The old labels are kept.
+ *        labelled through /proc/self/fd. The old labels are kept, in
+ *        memory and - each before its file is relabelled - in the jail's
+ *        LSM record ("selinux": the context, then ROOT, PATH, OLD per
+ *        entry, NUL-separated), so that gc or the next run of the id can
+ *        restore them after a supervisor killed with SIGKILL.
  *  3. Apply (PROGRAM's process): write the process context to this
  *     thread's attr/exec (setexeccon() without its allocation); it takes
  *     effect at execve. The policy must allow the transition from the
  *     caller's domain, and - because no_new_privs is set before execve -
  *     process2:nnp_transition (or a bounded type).
- *  4. Release (parent): restore the old labels (reopening each path with
- *     RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS below the source: what the jail
- *     replaced with a symlink is left alone), remove the reservation.
+ *  4. Release (parent, once the jail's processes are gone): restore the
+ *     old labels (reopening each path with RESOLVE_BENEATH|
+ *     RESOLVE_NO_SYMLINKS below the source: what the jail replaced with a
+ *     symlink is left alone), remove the reservation. A dead jail's
+ *     record is restored the same way, last entry first, unless a live
+ *     process still runs in its context.
  */
 #include "lsm_internal.h"
 #include "config.h"
@@ -95,23 +102,6 @@ static char *state_root(void)
 	return vj_xasprintf("/tmp/vmjail-%u", (unsigned)geteuid());
 }
 
-/* Field 22 of /proc/PID/stat, or 0. */
-static unsigned long long start_time(pid_t pid)
-{
-	char path[64];
-	_cleanup_free_ char *s = NULL;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (vj_read_file_at(AT_FDCWD, path, 4096, &s, NULL) < 0)
-		return 0;
-	char *p = strrchr(s, ')');
-	if (!p)
-		return 0;
-	p++;
-	for (int field = 2; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	return p ? strtoull(p + 1, NULL, 10) : 0;
-}
-
 /* A reservation whose owner is gone. */
 static bool stale(int dirfd, const char *name)
 {
@@ -122,7 +112,7 @@ static bool stale(int dirfd, const char *name)
 	unsigned long long st = 0;
 	if (sscanf(s, "%ld %llu", &pid, &st) != 2 || pid <= 0)
 		return true;
-	unsigned long long now = start_time((pid_t)pid);
+	unsigned long long now = vj_lsm_start_time((pid_t)pid);
 	return now == 0 || now != st;
 }
 
@@ -187,7 +177,7 @@ int vj_selinux_reserve(struct vj_selinux *se, int lo, int hi, struct vj_error *e
 			return vj_error_set(err, errno, "flock %s/.lock", dir);
 
 	char owner[64];
-	snprintf(owner, sizeof(owner), "%d %llu\n", (int)getpid(), start_time(getpid()));
+	snprintf(owner, sizeof(owner), "%d %llu\n", (int)getpid(), vj_lsm_start_time(getpid()));
 	uint32_t n = (uint32_t)(hi - lo + 1);
 	/* Random draws first (a pair says nothing about the jails before
 	 * it), then every pair in turn, so a nearly full range still finds
@@ -256,11 +246,30 @@ static int proc_fd_path(char *buf, size_t len, int fd)
 
 struct walk {
 	struct vj_selinux *se;
+	int rec_fd;             /* the record's "selinux", or -1: none */
+	const char *rec_id;
 	const char *root;
 	const char *ctx;
 	dev_t dev;
 	size_t entries;
 };
+
+/* ROOT, PATH, OLD ("" for none), NUL-terminated each, in one write: in
+ * the record before the label changes. */
+static int record_label(struct walk *w, const char *rel, const char *old, struct vj_error *err)
+{
+	if (w->rec_fd < 0)
+		return 0;
+	size_t lr = strlen(w->root) + 1, lp = strlen(rel) + 1, lo = old ? strlen(old) + 1 : 1;
+	_cleanup_free_ char *buf = vj_xmalloc(lr + lp + lo);
+	memcpy(buf, w->root, lr);
+	memcpy(buf + lr, rel, lp);
+	memcpy(buf + lr + lp, old ? old : "", lo);
+	int r = vj_write_all(w->rec_fd, buf, lr + lp + lo);
+	if (r < 0)
+		return vj_error_set(err, r, "jail %s: its LSM record", w->rec_id);
+	return 0;
+}
 
 static int label_fd(struct walk *w, int fd, const char *rel, struct vj_error *err)
 {
@@ -272,6 +281,11 @@ static int label_fd(struct walk *w, int fd, const char *rel, struct vj_error *er
 	if (old && vj_streq(old, w->ctx)) {
 		freecon(old);
 		return 0;
+	}
+	int r = record_label(w, rel, old, err);
+	if (r < 0) {
+		freecon(old);
+		return r;
 	}
 	if (setfilecon_raw(p, w->ctx) < 0) {
 		int e = errno;
@@ -327,7 +341,8 @@ static int walk_dir(struct walk *w, int dfd, const char *rel, struct vj_error *e
 	return r;
 }
 
-static int label_tree(struct vj_selinux *se, const char *root, const char *ctx, struct vj_error *err)
+static int label_tree(struct vj_selinux *se, int rec_fd, const char *rec_id, const char *root, const char *ctx,
+		      struct vj_error *err)
 {
 	_cleanup_close_ int fd = open(root, O_PATH | O_CLOEXEC);
 	if (fd < 0)
@@ -335,7 +350,7 @@ static int label_tree(struct vj_selinux *se, const char *root, const char *ctx, 
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return vj_error_set(err, errno, "%s", root);
-	struct walk w = { .se = se, .root = root, .ctx = ctx, .dev = st.st_dev };
+	struct walk w = { .se = se, .rec_fd = rec_fd, .rec_id = rec_id, .root = root, .ctx = ctx, .dev = st.st_dev };
 	int r = label_fd(&w, fd, "", err);
 	if (r < 0 || !S_ISDIR(st.st_mode))
 		return r;
@@ -347,51 +362,133 @@ static int label_tree(struct vj_selinux *se, const char *root, const char *ctx, 
 	return walk_dir(&w, dfd, "", err);
 }
 
+/* One entry back to its old label: root, then path below it without
+ * following a symlink (what the jail replaced with one is left alone). */
+static void restore_one(const char *root, const char *rel, const char *old)
+{
+	if (!old || !*old)
+		return;
+	_cleanup_close_ int rfd = open(root, O_PATH | O_CLOEXEC);
+	if (rfd < 0)
+		return;
+	int fd = rfd;
+	_cleanup_close_ int sub = -1;
+	if (*rel) {
+		struct open_how how = {
+			.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+		};
+		sub = (int)syscall(SYS_openat2, rfd, rel, &how, sizeof(how));
+		if (sub < 0)
+			return;
+		struct stat st;
+		if (fstat(sub, &st) < 0 || S_ISLNK(st.st_mode))
+			return;
+		fd = sub;
+	}
+	char p[64];
+	proc_fd_path(p, sizeof(p), fd);
+	(void)setfilecon_raw(p, old);
+}
+
 static void restore_labels(struct vj_selinux *se)
 {
 	for (size_t i = se->n_labels; i-- > 0;) {
 		const char *root = se->labels[i].path;
-		const char *rel = root + strlen(root) + 1;
-		_cleanup_close_ int rfd = open(root, O_PATH | O_CLOEXEC);
-		if (rfd < 0)
-			continue;
-		int fd = rfd;
-		_cleanup_close_ int sub = -1;
-		if (*rel) {
-			struct open_how how = {
-				.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
-				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-			};
-			sub = (int)syscall(SYS_openat2, rfd, rel, &how, sizeof(how));
-			if (sub < 0)
-				continue;
-			struct stat st;
-			if (fstat(sub, &st) < 0 || S_ISLNK(st.st_mode))
-				continue;
-			fd = sub;
-		}
-		char p[64];
-		proc_fd_path(p, sizeof(p), fd);
-		if (se->labels[i].old)
-			(void)setfilecon_raw(p, se->labels[i].old);
+		restore_one(root, root + strlen(root) + 1, se->labels[i].old);
 	}
 }
 
-int vj_selinux_prepare(struct vj_selinux *se, const struct vj_plan *plan, struct vj_error *err)
+/* A dead jail's reservation (an absolute path): removed when stale. */
+static void drop_reservation(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (path[0] != '/' || !slash || !slash[1])
+		return;
+	_cleanup_free_ char *dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return;
+	_cleanup_close_ int dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	_cleanup_close_ int lock = openat(dfd, ".lock", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (lock < 0)
+		return;
+	while (flock(lock, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return;
+	if (stale(dfd, slash + 1))
+		unlinkat(dfd, slash + 1, 0);
+}
+
+int vj_selinux_restore_record(int dfd, size_t *n, pid_t *user)
+{
+	_cleanup_free_ char *s = NULL;
+	size_t len = 0;
+	*n = 0;
+	int r = vj_read_file_at(dfd, "selinux", 256 << 20, &s, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	/* CONTEXT, RESERVATION, then whole ROOT PATH OLD triples (a write cut
+	 * short by the kill ends the list: its label was never changed). */
+	const char **f = NULL;
+	size_t nf = 0;
+	for (size_t off = 0; off < len;) {
+		size_t l = strnlen(s + off, len - off);
+		if (off + l == len)
+			break;
+		if (nf % 256 == 0) {
+			const char **g = realloc(f, (nf + 256) * sizeof(*f));
+			if (!g)
+				abort();
+			f = g;
+		}
+		f[nf++] = s + off;
+		off += l + 1;
+	}
+	if (nf >= 1) {
+		pid_t pid = vj_lsm_label_user(NULL, f[0]);
+		if (pid > 0) {
+			free(f);
+			*user = pid;
+			return -EBUSY;
+		}
+	}
+	size_t entries = nf >= 2 ? (nf - 2) / 3 : 0;
+	for (size_t i = entries; i-- > 0;)
+		restore_one(f[2 + 3 * i], f[2 + 3 * i + 1], f[2 + 3 * i + 2]);
+	if (nf >= 2 && *f[1])
+		drop_reservation(f[1]);
+	*n = entries;
+	free(f);
+	return 1;
+}
+
+void vj_selinux_base_contexts(const struct vj_plan *plan, char **process, char **file)
 {
 	const struct vj_lsm_plan *lp = &plan->lsm;
+	*process = lp->selinux_label ? vj_xstrdup(lp->selinux_label) : context_file(selinux_virtual_domain_context_path());
+	*file = lp->selinux_file_label ? vj_xstrdup(lp->selinux_file_label)
+				       : context_file(selinux_virtual_image_context_path());
+}
+
+int vj_selinux_prepare(struct vj_selinux *se, const struct vj_plan *plan, struct vj_lsm_rec *rec,
+		       struct vj_error *err)
+{
+	const struct vj_lsm_plan *lp = &plan->lsm;
+	_cleanup_close_ int rec_fd = -1;
 	int r;
 	memset(se, 0, sizeof(*se));
 	se->c1 = se->c2 = -1;
 	se->enforcing = security_getenforce() == 1;
 
-	_cleanup_free_ char *base = lp->selinux_label ? vj_xstrdup(lp->selinux_label)
-						      : context_file(selinux_virtual_domain_context_path());
+	_cleanup_free_ char *base = NULL, *fbase = NULL;
+	vj_selinux_base_contexts(plan, &base, &fbase);
 	if (!base)
 		return vj_error_setx(err, ENODATA, "no process label: the profile names none (lsm.selinux.label, "
 						   "--selinux-label) and the policy has no virtual_domain_context");
-	_cleanup_free_ char *fbase = lp->selinux_file_label ? vj_xstrdup(lp->selinux_file_label)
-							    : context_file(selinux_virtual_image_context_path());
 
 	if (lp->selinux_mcs && (r = vj_selinux_reserve(se, lp->selinux_mcs_lo, lp->selinux_mcs_hi, err)) < 0)
 		return r;
@@ -412,12 +509,27 @@ int vj_selinux_prepare(struct vj_selinux *se, const struct vj_plan *plan, struct
 			goto fail;
 		}
 	}
+	/* The record, before anything is relabelled: the context (gc leaves
+	 * the labels while a process runs in it) and the reservation. */
+	if (rec) {
+		rec_fd = vj_lsm_rec_file(rec, "selinux", err);
+		if (rec_fd < 0) {
+			r = rec_fd;
+			goto fail;
+		}
+		const char *res = se->reservation ? se->reservation : "";
+		if ((r = vj_write_all(rec_fd, se->process_label, strlen(se->process_label) + 1)) < 0 ||
+		    (r = vj_write_all(rec_fd, res, strlen(res) + 1)) < 0) {
+			r = vj_error_set(err, r, "jail %s: its LSM record", rec->id);
+			goto fail;
+		}
+	}
 	if (lp->selinux_relabel && se->file_label) {
 		for (size_t i = 0; i < plan->n_mounts; i++) {
 			const struct vj_mount *m = &plan->mounts[i];
 			if (m->skip || m->type != VJ_MOUNT_BIND || (m->flags & MS_RDONLY))
 				continue;
-			if ((r = label_tree(se, m->source, se->file_label, err)) < 0)
+			if ((r = label_tree(se, rec_fd, rec ? rec->id : "", m->source, se->file_label, err)) < 0)
 				goto fail;
 		}
 	}
@@ -430,7 +542,8 @@ fail:
 
 #else /* !VJ_HAVE_SELINUX */
 
-int vj_selinux_prepare(struct vj_selinux *se, const struct vj_plan *plan, struct vj_error *err)
+int vj_selinux_prepare(struct vj_selinux *se, const struct vj_plan *plan, struct vj_lsm_rec *rec,
+		       struct vj_error *err)
 {
 	memset(se, 0, sizeof(*se));
 	se->c1 = se->c2 = -1;
@@ -439,6 +552,20 @@ int vj_selinux_prepare(struct vj_selinux *se, const struct vj_plan *plan, struct
 
 static void restore_labels(struct vj_selinux *se)
 {
+}
+
+int vj_selinux_restore_record(int dfd, size_t *n, pid_t *user)
+{
+	struct stat st;
+	*n = 0;
+	/* Never written by this build; one from another build stays. */
+	return fstatat(dfd, "selinux", &st, AT_SYMLINK_NOFOLLOW) == 0 ? -EOPNOTSUPP : 0;
+}
+
+void vj_selinux_base_contexts(const struct vj_plan *plan, char **process, char **file)
+{
+	*process = plan->lsm.selinux_label ? vj_xstrdup(plan->lsm.selinux_label) : NULL;
+	*file = plan->lsm.selinux_file_label ? vj_xstrdup(plan->lsm.selinux_file_label) : NULL;
 }
 
 #endif

@@ -65,6 +65,9 @@ static int cmd_run_or_check(int argc, char **argv)
 
 	if (vj_streq(cmd, "check")) {
 		_cleanup_json_ json_object *o = vj_plan_to_json(plan);
+		/* "lsm" is the section as resolved; this is what it comes to
+		 * on this host: contexts, the AppArmor profile, the rules. */
+		vj_json_add(o, "lsm_will_apply", vj_lsm_check_json(plan));
 		return vj_json_write(STDOUT_FILENO, o, true) < 0 ? VJ_EXIT_FAILURE : 0;
 	}
 	vj_log_set_jail(plan->id);

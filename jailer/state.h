@@ -21,6 +21,14 @@ struct vj_state;
  * default for this caller. Caller frees. */
 char *vj_state_root(const char *override);
 
+/* 0, or -EINVAL with "jail id "...": reason" in err. */
+int vj_state_id_check(const char *id, struct vj_error *err);
+
+/* Open (creating it 0700 when create) the state root; refuse one that is
+ * not a directory, not ours, or group/world-writable. Returns an
+ * O_DIRECTORY fd or -errno (-ENOENT when !create and it does not exist). */
+int vj_state_root_open(const char *root, bool create, struct vj_error *err);
+
 /* Host preparation, first step: create <root>/<id>, take its lock (held
  * through the returned object; the fd is close-on-exec and never reaches
  * the jail). A directory whose lock is free belongs to a dead jail: its

@@ -215,6 +215,80 @@ static void print_kv(const char *k, const char *v)
 	printf("%-16s%s\n", k, v ? v : "-");
 }
 
+static const char *obj_str(json_object *o, const char *key)
+{
+	json_object *v;
+	return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
+/* A list of strings or numbers as "a b c" (none: empty), or a string as
+ * it is ("any"). */
+static void join_list(char *buf, size_t size, json_object *v, const char *none)
+{
+	buf[0] = '\0';
+	if (v && json_object_is_type(v, json_type_string)) {
+		snprintf(buf, size, "%s", json_object_get_string(v));
+		return;
+	}
+	size_t n = v && json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
+	for (size_t i = 0, off = 0; i < n && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? " " : "",
+					json_object_get_string(json_object_array_get_idx(v, i)));
+	if (!n)
+		snprintf(buf, size, "%s", none);
+}
+
+/* The LSM layers as the start record says they applied: one line each. */
+static void print_lsm(json_object *doc)
+{
+	json_object *lsm;
+	if (!doc || !json_object_object_get_ex(doc, "lsm", &lsm) || !json_object_is_type(lsm, json_type_object))
+		return;
+	static const char *const layers[] = { "selinux", "apparmor", "landlock" };
+	for (size_t i = 0; i < ARRAY_SIZE(layers); i++) {
+		json_object *l, *v;
+		if (!json_object_object_get_ex(lsm, layers[i], &l) || !json_object_is_type(l, json_type_object))
+			continue;
+		char key[32], line[1024], a[256], b[256];
+		snprintf(key, sizeof(key), "%s:", layers[i]);
+		bool applied = json_object_object_get_ex(l, "applied", &v) && json_object_get_boolean(v);
+		if (!applied) {
+			snprintf(line, sizeof(line), "not applied (wanted %s): %s", obj_str(l, "wanted") ?: "?",
+				 obj_str(l, "reason") ?: "-");
+		} else if (i == 0) {
+			json_object *n;
+			snprintf(line, sizeof(line), "applied, %s, context %s, files %s (%d relabelled)",
+				 obj_str(l, "mode") ?: "?", obj_str(l, "context") ?: "-", obj_str(l, "file_context") ?: "-",
+				 json_object_object_get_ex(l, "relabelled", &n) ? json_object_get_int(n) : 0);
+		} else if (i == 1) {
+			json_object *g;
+			bool gen = json_object_object_get_ex(l, "generated", &g) && json_object_get_boolean(g);
+			snprintf(line, sizeof(line), "applied, profile %s (%s)", obj_str(l, "profile") ?: "?",
+				 gen ? "generated for this jail" : "named");
+		} else {
+			json_object *abi = NULL, *rules = NULL, *net = NULL, *bind = NULL, *conn = NULL, *sc = NULL;
+			json_object_object_get_ex(l, "abi", &abi);
+			json_object_object_get_ex(l, "rules", &rules);
+			json_object_object_get_ex(l, "scoped", &sc);
+			if (json_object_object_get_ex(l, "net", &net)) {
+				json_object_object_get_ex(net, "tcp_bind", &bind);
+				json_object_object_get_ex(net, "tcp_connect", &conn);
+			}
+			join_list(a, sizeof(a), bind, "no port");
+			join_list(b, sizeof(b), conn, "no port");
+			char scoped[256];
+			join_list(scoped, sizeof(scoped), sc, "nothing");
+			snprintf(line, sizeof(line), "applied, ABI %d, %zu path rules, TCP bind: %s, connect: %s, scoped: %s",
+				 abi ? json_object_get_int(abi) : 0,
+				 rules && json_object_is_type(rules, json_type_array) ? json_object_array_length(rules) : 0,
+				 a, b, scoped);
+		}
+		print_kv(key, line);
+	}
+}
+
 int vj_cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -316,6 +390,7 @@ int vj_cmd_status(int argc, char **argv)
 			print_kv(k, json_object_get_string(val));
 		}
 	}
+	print_lsm(info.doc);
 	if (qs) {
 		json_object *st;
 		print_kv("qmp status:",
@@ -346,8 +421,10 @@ int vj_cmd_gc(int argc, char **argv)
 		case OPT_STATE_DIR: state_dir = optarg; break;
 		case 'h':
 			printf("usage: vmjail gc [--state-dir DIR] [ID...]\n"
-			       "  Remove what dead jails left (stale state directories, their QMP sockets\n"
-			       "  and cgroups), each removal reported. Live jails are left alone.\n");
+			       "  Remove what dead jails left (stale state directories, their QMP sockets,\n"
+			       "  cgroups, AppArmor profiles and SELinux labels and category pairs; also\n"
+			       "  the LSM records of --exec runs), each removal reported. Live jails are\n"
+			       "  left alone.\n");
 			return 0;
 		default: return VJ_EXIT_FAILURE;
 		}

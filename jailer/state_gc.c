@@ -13,7 +13,14 @@
  *  2. its cgroups: handed to the cgroup engine (vj_cgroup_remove_path),
  *     which kills what is left and removes the tree - and refuses a
  *     hierarchy root or any tree that holds vmjail itself or pid 1;
- *  3. the files of the directory, then (gc) the lock and the directory.
+ *  3. then, with nothing of the jail running, its LSM state: the
+ *     AppArmor profile state.json names as generated, and (gc) what the
+ *     jail's LSM record (lsm/, written before anything was loaded or
+ *     relabelled, so also by a jail killed before "started" or an --exec
+ *     run) names, through vj_lsm_leftovers(); the next run of the id
+ *     releases that record itself (vj_lsm_prepare), so the directory's
+ *     clearing leaves lsm/ alone;
+ *  4. the files of the directory, then (gc) the lock and the directory.
  * state.json comes from a directory only we can write, but it is still
  * treated as input: a path that fails these checks is reported and left.
  */
@@ -123,7 +130,8 @@ static void remove_cgroup(const char *id, const char *path, char ***notices)
 }
 
 /* The AppArmor profile vmjail generated for the jail (never a named one
- * the jail only used): after the cgroups, so nothing runs under it. */
+ * the jail only used, nor one not named after it): after the cgroups, so
+ * nothing runs under it - and never while a live process still does. */
 static void remove_apparmor(const char *id, json_object *doc, char ***notices)
 {
 	json_object *lsm, *aa, *v;
@@ -131,9 +139,14 @@ static void remove_apparmor(const char *id, json_object *doc, char ***notices)
 	    !json_object_object_get_ex(aa, "generated", &v) || !json_object_get_boolean(v))
 		return;
 	const char *name = doc_string(aa, "profile");
-	int r = vj_lsm_apparmor_unload(name);
+	if (!name || strncmp(name, "vmjail-", 7) != 0 || !vj_streq(name + 7, id))
+		return;
+	pid_t user = 0;
+	int r = vj_lsm_apparmor_unload(name, &user);
 	if (r > 0)
 		note(notices, "jail %s: unloaded its AppArmor profile %s", id, name);
+	else if (r == -EBUSY)
+		note(notices, "jail %s: AppArmor profile %s left loaded: pid %d runs under it", id, name, (int)user);
 	else if (r < 0)
 		note(notices, "jail %s: AppArmor profile %s left loaded: %s", id, name, strerror(-r));
 }
@@ -182,7 +195,10 @@ void vj_state_clear_dir(int dfd)
 	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (vj_streq(de->d_name, ".") || vj_streq(de->d_name, "..") || vj_streq(de->d_name, VJ_STATE_LOCK))
+		/* lsm/ is the LSM engine's: released (and removed) only by
+		 * vj_lsm_leftovers() or the jail's own release. */
+		if (vj_streq(de->d_name, ".") || vj_streq(de->d_name, "..") || vj_streq(de->d_name, VJ_STATE_LOCK) ||
+		    vj_streq(de->d_name, VJ_LSM_RECORD_DIR))
 			continue;
 		if (unlinkat(dfd, de->d_name, 0) < 0 && errno == EISDIR)
 			unlinkat(dfd, de->d_name, AT_REMOVEDIR);
@@ -223,6 +239,7 @@ int vj_state_gc_one(int rootfd, const char *id, char ***notices, struct vj_error
 	if (vj_state_read_at(dfd, VJ_STATE_FILE, VJ_STATE_MAX_JSON, &text) == 0)
 		doc = json_tokener_parse(text);
 	vj_state_clean_leftovers(doc, notices);
+	int lsm = vj_lsm_leftovers(dfd, id, notices);
 	long long sup = 0;
 	json_object *v;
 	if (doc && json_object_object_get_ex(doc, "supervisor_pid", &v) && json_object_is_type(v, json_type_int))
@@ -233,8 +250,12 @@ int vj_state_gc_one(int rootfd, const char *id, char ***notices, struct vj_error
 	unlinkat(dfd, VJ_STATE_LOCK, 0);
 	if (unlinkat(rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT && errno != ENOTEMPTY)
 		return vj_error_set(err, errno, "jail %s: remove its state directory", id);
-	if (sup > 0)
+	if (lsm == -EBUSY)
+		note(notices, "jail %s: kept its LSM record for a later gc", id);
+	else if (sup > 0)
 		note(notices, "jail %s: removed the state of a dead jail (supervisor pid %lld)", id, sup);
+	else if (lsm > 0)
+		note(notices, "jail %s: removed what an --exec run left", id);
 	else
 		note(notices, "jail %s: removed an incomplete state directory", id);
 	return 1;

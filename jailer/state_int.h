@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "state.h"
 
 #define VJ_STATE_ID_MAX 64
 #define VJ_STATE_FILE "state.json"
@@ -30,14 +31,6 @@
 #define VJ_STATE_LOCK "lock"
 #define VJ_STATE_LOG "log"
 #define VJ_STATE_MAX_JSON (1 << 20)
-
-/* 0, or -EINVAL with "jail id "...": reason" in err. */
-int vj_state_id_check(const char *id, struct vj_error *err);
-
-/* Open (creating it 0700 when create) the state root; refuse one that is
- * not a directory, not ours, or group/world-writable. Returns an
- * O_DIRECTORY fd or -errno (-ENOENT when !create and it does not exist). */
-int vj_state_root_open(const char *root, bool create, struct vj_error *err);
 
 /* Write data to dirfd/name atomically: NAME.tmp, fsync, rename, fsync of
  * the directory. */

@@ -7,7 +7,10 @@
  */
 #include "tap.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -137,6 +140,52 @@ static void test_full_and_stale(void)
 	is_int(r, -EINVAL, "a range of one category is refused");
 }
 
+/* A holder is identified by its pid and start time, which stay what they
+ * were for its whole life - whatever else /proc/PID/stat says changes
+ * (its memory here). */
+static void test_live_holder_changes(void)
+{
+	struct vj_selinux se[4];
+	struct vj_error err = { 0 };
+	for (int i = 0; i < 4; i++)
+		se[i] = (struct vj_selinux){ .c1 = -1, .c2 = -1 };
+	int r = 0;
+	for (int i = 0; i < 3; i++)
+		r |= vj_selinux_reserve(&se[i], 0, 2, &err);
+	ok(r == 0, "three pairs in c0..c2 held");
+	size_t len = 256 << 20;
+	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ok(m != MAP_FAILED, "the holder maps 256 MiB (its vsize, /proc/PID/stat field 23, changes)");
+	char stat[64], *text = NULL;
+	snprintf(stat, sizeof(stat), "/proc/%d/stat", (int)getpid());
+	unsigned long long field22 = 0;
+	if (vj_read_file_at(AT_FDCWD, stat, 4096, &text, NULL) == 0) {
+		char *p = strrchr(text, ')');
+		for (int f = 2; p && f < 22; f++)
+			p = strchr(p + 1, ' ');
+		field22 = p ? strtoull(p + 1, NULL, 10) : 0;
+	}
+	free(text);
+	is_int((long long)vj_lsm_start_time(getpid()), (long long)field22, "the start time is field 22 of /proc/PID/stat");
+	vj_error_clear(&err);
+	r = vj_selinux_reserve(&se[3], 0, 2, &err);
+	is_int(r, -EBUSY, "the live holder keeps its pairs");
+	if (m != MAP_FAILED)
+		munmap(m, len);
+	pid_t child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	kill(child, SIGKILL);
+	usleep(100000);
+	is_int((long long)vj_lsm_start_time(child), 0, "a zombie has no start time (it is gone)");
+	waitpid(child, NULL, 0);
+	for (int i = 0; i < 4; i++)
+		vj_selinux_unreserve(&se[i]);
+	is_int(count_reservations(), 0, "released");
+}
+
 int main(void)
 {
 	plan_no_plan();
@@ -146,6 +195,7 @@ int main(void)
 	setenv("VMJAIL_STATE_DIR", dir, 1);
 	test_concurrent();
 	test_full_and_stale();
+	test_live_holder_changes();
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

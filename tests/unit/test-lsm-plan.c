@@ -217,7 +217,8 @@ static void test_landlock_abi(void)
 		json_object *net, *e;
 		json_object_object_get_ex(j, "net", &net);
 		json_object_object_get_ex(net, "enforced", &e);
-		ok(json_object_get_boolean(e) == (abi >= 4), "ABI %d: TCP rules %s", abi, abi >= 4 ? "possible" : "not possible");
+		ok(!json_object_get_boolean(e), "ABI %d: own network namespace, both port lists \"any\": TCP not enforced",
+		   abi);
 		if (abi == 7) {
 			json_object *rules;
 			json_object_object_get_ex(j, "rules", &rules);
@@ -248,8 +249,29 @@ static void test_landlock_abi(void)
 	is_str(vj_json_to_string(e, false), "[]", "host network: no TCP bind by default");
 	json_object_object_get_ex(net, "tcp_connect", &e);
 	is_str(vj_json_to_string(e, false), "[]", "host network: no TCP connect by default");
+	json_object_object_get_ex(net, "enforced", &e);
+	ok(json_object_get_boolean(e), "host network, ABI 7: TCP enforced");
 	json_object_put(j);
 	vj_landlock_free(&ll);
+	/* The same before ABI 4: nothing to enforce TCP with. */
+	vj_landlock_prepare(&ll, &plan, 3, &err);
+	j = vj_landlock_to_json(&ll);
+	json_object_object_get_ex(j, "net", &net);
+	json_object_object_get_ex(net, "enforced", &e);
+	ok(!json_object_get_boolean(e), "host network, ABI 3: TCP not enforced");
+	json_object_put(j);
+	vj_landlock_free(&ll);
+	/* Both lists "any" on the host network: handled by nothing. */
+	plan.lsm.tcp_bind = (struct vj_lsm_ports){ .set = true, .any = true };
+	plan.lsm.tcp_connect = (struct vj_lsm_ports){ .set = true, .any = true };
+	vj_landlock_prepare(&ll, &plan, 7, &err);
+	j = vj_landlock_to_json(&ll);
+	json_object_object_get_ex(j, "net", &net);
+	json_object_object_get_ex(net, "enforced", &e);
+	ok(!json_object_get_boolean(e), "tcp_bind and tcp_connect \"any\": TCP not enforced");
+	json_object_put(j);
+	vj_landlock_free(&ll);
+	plan.lsm.tcp_bind = plan.lsm.tcp_connect = (struct vj_lsm_ports){ 0 };
 	vj_lsm_plan_free(&plan.lsm);
 	json_object_put(doc);
 }

@@ -39,19 +39,33 @@ wait $jail
 [ ! -e "$cg" ]
 ok $? "its cgroup is removed when it ends"
 # The cgroup engine's own tests, on real v2 controllers (clone3 with
-# CLONE_INTO_CGROUP included): their TAP is summarised here.
+# CLONE_INTO_CGROUP included): their TAP is summarised here. Each must
+# run its whole plan; the v2 tests exist for this hierarchy, so a skip of
+# theirs (or of the whole file) is a failure here, and test-cgroup-life
+# must run something.
 build=$(dirname "$VJ")
 for t in test-cgroup-v2 test-cgroup-v2limits test-cgroup-life; do
 	bin=$build/tests/unit/$t
 	if [ ! -x "$bin" ]; then
-		ok 0 "# SKIP $t not built"
+		ok 1 "$t on pure cgroup v2" "not built: $bin"
 		continue
 	fi
 	res=$(cd /tmp && timeout 120 "$bin" 2>&1)
 	st=$?
-	n_ok=$(echo "$res" | grep -c '^ok ')
-	n_skip=$(echo "$res" | grep -c '^ok .*# SKIP')
-	ok $st "$t on pure cgroup v2: exit $st, $n_ok ok ($n_skip skipped)" "$(echo "$res" | grep -A3 '^not ok')"
+	plan=$(echo "$res" | sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' | tail -n 1)
+	n_run=$(echo "$res" | grep -E -c '^(not )?ok [0-9]')
+	n_skip=$(echo "$res" | grep -E -c '^ok [0-9]+[^#]*# *SKIP')
+	why=()
+	[ "$st" -eq 0 ] || why+=("exit status $st")
+	[ "${plan:-0}" -gt 0 ] || why+=("no subtest ran (plan: $(echo "$res" | grep '^1\.\.' | tail -n 1))")
+	[ "$n_run" = "${plan:-}" ] || why+=("$n_run subtests reported, ${plan:-no} planned")
+	[ $((n_run - n_skip)) -gt 0 ] || why+=("every subtest skipped")
+	case $t in
+	test-cgroup-v2*) [ "$n_skip" -eq 0 ] || why+=("$n_skip skipped on a pure v2 hierarchy") ;;
+	esac
+	[ ${#why[@]} -eq 0 ]
+	ok $? "$t on pure cgroup v2: $n_run of ${plan:-?} subtests, $n_skip skipped" "${why[@]}" \
+		"$(echo "$res" | grep -E -A3 '^not ok|# *SKIP')"
 done
 
 done_testing

@@ -163,10 +163,13 @@ out=$("$VJ" run --profile $w/noproc.json --apparmor required -- true 2>&1)
 is "$?" 125 "no /proc, AppArmor required: the launch fails"
 like "$out" "AppArmor: required, but the jail has no /proc" "naming the reason"
 
-# 8. vmjail features-like probe: the start record reports Landlock's ABI
-#    of this kernel too (it is on by default here).
+# 8. Landlock stacks with AppArmor: the start record says it applied
+#    exactly when this kernel runs it (an active LSM).
+ll_on=false
+grep -qw landlock /sys/kernel/security/lsm && ll_on=true
 "$VJ" run --profile generic --info-fd 3 -- true 3>$w/info5
-like "$(grep started $w/info5)" '"landlock":\{"applied":(true|false)' "the start record reports Landlock"
+like "$(grep started $w/info5)" "\"landlock\":\\{\"applied\":$ll_on" \
+	"the start record reports Landlock as the kernel has it (active: $ll_on)"
 
 # 9. The supervisor SIGKILLed: its jail dies with it, the generated profile
 #    stays loaded until gc (or the next run with the id) unloads it.
@@ -188,5 +191,124 @@ grep -q '^vmjail-aakill ' $AA/profiles
 ok $((!$?)) "the profile is gone" "$(grep vmjail $AA/profiles)"
 grep -q '^vmjail-narrow ' $AA/profiles
 ok $((!$?)) "gc unloads nothing else"
+
+# 10. The supervisor SIGKILLed after it loaded the profile, before PROGRAM
+#     started (state.json has no "lsm" yet): the jail's LSM record, written
+#     before the load, names the profile. The window is held open by the
+#     parser ($VMJAIL_APPARMOR_PARSER): it loads the profile, then keeps
+#     its output open, so the supervisor waits in prepare.
+cat >$w/parser.sh <<EOF
+#!/bin/sh
+apparmor_parser "\$@" || exit \$?
+echo \$\$ >$w/parser.pid
+exec sleep 300
+EOF
+chmod +x $w/parser.sh
+# kill_early ID: start a jail whose parser holds it in prepare, SIGKILL
+# its supervisor there, end the parser.
+kill_early() {
+	local sup i
+	rm -f $w/parser.pid
+	VMJAIL_APPARMOR_PARSER=$w/parser.sh "$VJ" run --id "$1" --profile $w/narrow.json -- true 2>$w/early.err &
+	sup=$!
+	disown $sup
+	for i in $(seq 1 600); do [ -s $w/parser.pid ] && break; sleep 0.1; done
+	ok "$(test -s $w/parser.pid; echo $?)" "$1: the supervisor waits for its parser, the profile loaded" \
+		"$(cat $w/early.err)"
+	grep -q "^vmjail-$1 " $AA/profiles
+	ok $? "$1: vmjail-$1 is loaded"
+	grep -q '"lsm"' /run/vmjail/$1/state.json
+	ok $((!$?)) "$1: before \"started\", state.json has no lsm record" "$(cat /run/vmjail/$1/state.json)"
+	is "$(cat /run/vmjail/$1/lsm/apparmor 2>&1)" "vmjail-$1" "$1: the jail's LSM record names the profile"
+	kill -KILL $sup
+	while kill -0 $sup 2>/dev/null; do sleep 0.05; done
+	[ -s $w/parser.pid ] && kill -KILL "$(cat $w/parser.pid)"
+}
+kill_early aaearly
+out=$("$VJ" gc 2>&1)
+like "$out" "unloaded its AppArmor profile vmjail-aaearly" "gc unloads the profile of a jail killed before it started"
+grep -q '^vmjail-aaearly ' $AA/profiles
+ok $((!$?)) "vmjail-aaearly is gone" "$(grep vmjail $AA/profiles)"
+[ ! -e /run/vmjail/aaearly ]
+ok $? "and so is the jail's state directory" "$(ls -lR /run/vmjail/aaearly 2>&1)"
+
+# 11. ... and the next run with the same id unloads it first, even one
+#     that does not use AppArmor itself.
+kill_early aanext
+out=$("$VJ" run --id aanext --profile generic --apparmor off -- true 2>&1)
+is "$?" 0 "the next run of aanext (AppArmor off) runs"
+like "$out" "lsm: jail aanext: unloaded its AppArmor profile vmjail-aanext" "it unloads the dead jail's profile"
+grep -q '^vmjail-aanext ' $AA/profiles
+ok $((!$?)) "vmjail-aanext is gone" "$(grep vmjail $AA/profiles)"
+
+# 12. The same after "started": SIGKILL, then the next run of the id.
+"$VJ" run --id aalate --profile $w/narrow.json --info-fd 3 -- sleep 120 3>$w/info-late 2>$w/late.err &
+late=$!
+disown $late
+wait_started $w/info-late 60
+ok $? "aalate started" "$(cat $w/late.err)"
+kill -KILL $late
+while kill -0 $late 2>/dev/null; do sleep 0.05; done
+grep -q '^vmjail-aalate ' $AA/profiles
+ok $? "after the SIGKILL vmjail-aalate is still loaded"
+out=$("$VJ" run --id aalate --profile generic --apparmor off -- true 2>&1)
+is "$?" 0 "the next run of aalate runs" "$out"
+grep -q '^vmjail-aalate ' $AA/profiles
+ok $((!$?)) "and vmjail-aalate is gone" "$(grep vmjail $AA/profiles)" "$out"
+
+# 13. --exec: no supervisor stays, so the profile outlives PROGRAM; the
+#     jail's state directory holds only its LSM record, and gc unloads the
+#     profile once nothing runs under it.
+out=$("$VJ" run --exec --id aaexec --profile $w/narrow.json -- cat /proc/self/attr/current 2>&1)
+is "$out" "vmjail-aaexec (enforce)" "--exec: PROGRAM runs under the generated profile"
+grep -q '^vmjail-aaexec ' $AA/profiles
+ok $? "--exec: the profile stays loaded after PROGRAM exits"
+is "$(cat /run/vmjail/aaexec/lsm/apparmor 2>&1)" "vmjail-aaexec" "--exec: its LSM record names it"
+"$VJ" run --exec --id aaexec2 --profile $w/narrow.json -- sleep 120 2>$w/exec2.err &
+ex=$!
+for i in $(seq 1 300); do grep -q vmjail-aaexec2 /proc/$ex/attr/current 2>/dev/null && break; sleep 0.1; done
+is "$(cat /proc/$ex/attr/current 2>&1)" "vmjail-aaexec2 (enforce)" "an --exec PROGRAM that keeps running" \
+	"$(cat $w/exec2.err)"
+out=$("$VJ" gc 2>&1)
+like "$out" 'unloaded its AppArmor profile vmjail-aaexec$' "gc unloads the profile of the --exec run that ended"
+like "$out" "jail aaexec2: its LSM record belongs to pid $ex, which still runs: left alone" \
+	"and leaves the one a live PROGRAM runs under"
+grep -q '^vmjail-aaexec ' $AA/profiles
+ok $((!$?)) "vmjail-aaexec is gone"
+grep -q '^vmjail-aaexec2 ' $AA/profiles
+ok $? "vmjail-aaexec2 is still loaded"
+is "$(cat /proc/$ex/attr/current 2>&1)" "vmjail-aaexec2 (enforce)" "its PROGRAM still runs confined"
+kill -KILL $ex
+wait $ex 2>/dev/null
+out=$("$VJ" gc 2>&1)
+like "$out" "unloaded its AppArmor profile vmjail-aaexec2" "once it has exited, gc unloads that one too"
+grep -q '^vmjail-aaexec2 ' $AA/profiles
+ok $((!$?)) "vmjail-aaexec2 is gone"
+[ ! -e /run/vmjail/aaexec ] && [ ! -e /run/vmjail/aaexec2 ]
+ok $? "their state directories are gone" "$(ls -la /run/vmjail)"
+
+# 14. The order of the supervisor's teardown, as its system calls show it:
+#     the jail's processes are killed (here a child of PROGRAM that
+#     outlives it: no pid namespace) and its cgroup removed before the
+#     profile is - a profile removed under a live process leaves that
+#     process unconfined.
+if command -v strace >/dev/null; then
+	cat >$w/nopid.json <<EOF
+{ "extends": "$w/narrow.json", "namespaces": { "pid": false } }
+EOF
+	strace -o $w/trace -y -s 80 -e trace=write,unlinkat,rmdir \
+		"$VJ" run --id aaorder --profile $w/nopid.json -- sh -c 'sleep 100 & exit 0' 2>$w/order.err
+	is "$?" 0 "a jail whose PROGRAM leaves a child behind" "$(cat $w/order.err)"
+	cg_line=$(grep -n -E 'cgroup.kill>|cgroup[^ ]*>, "aaorder", AT_REMOVEDIR|rmdir\("/sys/fs/cgroup/.*aaorder' $w/trace |
+		head -n 1 | cut -d: -f1)
+	aa_line=$(grep -n 'apparmor/\.remove>, "vmjail-aaorder"' $w/trace | head -n 1 | cut -d: -f1)
+	[ -n "$cg_line" ] && [ -n "$aa_line" ] && [ "$cg_line" -lt "$aa_line" ]
+	ok $? "the cgroup is emptied (trace line ${cg_line:-?}) before the profile is removed (line ${aa_line:-?})" \
+		"$(grep -n -E 'cgroup|apparmor' $w/trace | tail -n 20)"
+	grep -q '^vmjail-aaorder ' $AA/profiles
+	ok $((!$?)) "vmjail-aaorder is gone"
+else
+	ok 0 "# SKIP no strace in this VM (Debian: strace)"
+fi
 
 done_testing

@@ -214,4 +214,50 @@ echo 0 >/sys/fs/selinux/enforce
 is "$(se_field $w/info7 mode)" "permissive" "permissive mode is reported"
 echo 1 >/sys/fs/selinux/enforce
 
+# 8. The supervisor SIGKILLed: its jail dies with it, but nobody restores
+#    the labels. The old labels were recorded in the jail's state
+#    directory before the relabel: gc restores them.
+mkdir -p $w/k/sub
+echo k >$w/k/sub/f
+chmod -R a+rwX $w/k
+pk=$(profile k $w/k)
+# kill_started ID: a jail on $w/k, its supervisor SIGKILLed once it runs.
+kill_started() {
+	local sup
+	"$VJ" run --id "$1" --profile "$pk" --info-fd 3 -- sleep 120 3>$w/info-$1 2>$w/$1.err &
+	sup=$!
+	disown $sup
+	wait_started $w/info-$1 60
+	ok $? "$1 started" "$(cat $w/$1.err)"
+	like "$(label $w/k/sub/f)" "^system_u:object_r:jail_file_t:s0:$pair_re\$" "$1: its files carry its pair"
+	[ -s $VMJAIL_STATE_DIR/$1/lsm/selinux ]
+	ok $? "$1: its LSM record holds the old labels"
+	kill -KILL $sup
+	while kill -0 $sup 2>/dev/null; do sleep 0.05; done
+}
+kill_started se-kill
+like "$(label $w/k/sub/f)" ":jail_file_t:s0:$pair_re\$" "after the SIGKILL the files keep the jail's label"
+out=$("$VJ" gc 2>&1)
+like "$out" "jail se-kill: restored the SELinux labels of 3 files" "gc restores them" "$out"
+is "$(label $w/k/sub/f)" "system_u:object_r:file_t:s0" "the file's label is back"
+is "$(label $w/k)" "system_u:object_r:file_t:s0" "the directory's too"
+[ ! -e $VMJAIL_STATE_DIR/se-kill ]
+ok $? "the jail's state directory is gone"
+
+# 9. The next run with the same id restores them before anything else: one
+#    without SELinux, and one that relabels again - which must record
+#    the original labels, not the dead jail's.
+kill_started se-next
+out=$("$VJ" run --id se-next --profile generic --selinux off -- true 2>&1)
+is "$?" 0 "the next run of se-next (SELinux off) runs" "$out"
+like "$out" "lsm: jail se-next: restored the SELinux labels of 3 files" "it restores the dead jail's labels"
+is "$(label $w/k/sub/f)" "system_u:object_r:file_t:s0" "the label is back"
+kill_started se-again
+out=$("$VJ" run --id se-again --profile "$pk" -- sh -c 'cat /data/sub/f' 2>&1)
+is "$?" 0 "the next run of se-again, relabelling the same files, runs" "$out"
+like "$out" "lsm: jail se-again: restored the SELinux labels of 3 files" "it restores the dead jail's labels first"
+like "$out" '^k$' "its PROGRAM reads its relabelled file"
+is "$(label $w/k/sub/f)" "system_u:object_r:file_t:s0" "after it, the original label is back (not the dead jail's)"
+is "$(ls $VMJAIL_STATE_DIR/selinux-mcs | wc -l)" "0" "the dead jails' reservations are gone too"
+
 done_testing
