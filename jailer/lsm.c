@@ -85,19 +85,6 @@ int vj_lsm_write_attr(const char *const *paths, const char *s, size_t len)
 
 /* ---- the record ---------------------------------------------------------- */
 
-static void _printf_(2, 3) note(char ***notices, const char *fmt, ...)
-{
-	if (!notices)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = NULL;
-	if (vasprintf(&s, fmt, ap) >= 0) {
-		vj_strv_push(notices, s);
-		free(s);
-	}
-	va_end(ap);
-}
 
 unsigned long long vj_lsm_start_time(pid_t pid)
 {
@@ -304,7 +291,7 @@ int vj_lsm_leftovers(int jail_dfd, const char *id, char ***notices)
 	unsigned long long start = 0;
 	if (vj_read_file_at(dfd, "owner", 256, &owner, NULL) == 0 && sscanf(owner, "%ld %llu", &pid, &start) == 2 &&
 	    pid > 0 && start && vj_lsm_start_time((pid_t)pid) == start) {
-		note(notices, "jail %s: its LSM record belongs to pid %ld, which still runs: left alone", id, pid);
+		vj_strv_pushf(notices, "jail %s: its LSM record belongs to pid %ld, which still runs: left alone", id, pid);
 		return -EBUSY;
 	}
 	bool kept = false;
@@ -315,14 +302,14 @@ int vj_lsm_leftovers(int jail_dfd, const char *id, char ***notices)
 		pid_t user = 0;
 		int r = vj_streq(name, own) ? vj_lsm_apparmor_unload(name, &user) : -EINVAL;
 		if (r == -EINVAL)
-			note(notices, "jail %s: its LSM record names the AppArmor profile \"%s\", not its own: ignored", id,
+			vj_strv_pushf(notices, "jail %s: its LSM record names the AppArmor profile \"%s\", not its own: ignored", id,
 			     name);
 		else if (r == -EBUSY)
-			note(notices, "jail %s: AppArmor profile %s left loaded: pid %d runs under it", id, name, (int)user);
+			vj_strv_pushf(notices, "jail %s: AppArmor profile %s left loaded: pid %d runs under it", id, name, (int)user);
 		else if (r < 0)
-			note(notices, "jail %s: AppArmor profile %s left loaded: %s", id, name, strerror(-r));
+			vj_strv_pushf(notices, "jail %s: AppArmor profile %s left loaded: %s", id, name, strerror(-r));
 		else if (r > 0)
-			note(notices, "jail %s: unloaded its AppArmor profile %s", id, name);
+			vj_strv_pushf(notices, "jail %s: unloaded its AppArmor profile %s", id, name);
 		if (r >= 0 || r == -EINVAL)
 			unlinkat(dfd, "apparmor", 0);
 		else
@@ -332,11 +319,11 @@ int vj_lsm_leftovers(int jail_dfd, const char *id, char ***notices)
 	pid_t user = 0;
 	int r = vj_selinux_restore_record(dfd, &n, &user);
 	if (r == -EBUSY)
-		note(notices, "jail %s: its files keep their SELinux labels: pid %d runs in its context", id, (int)user);
+		vj_strv_pushf(notices, "jail %s: its files keep their SELinux labels: pid %d runs in its context", id, (int)user);
 	else if (r < 0)
-		note(notices, "jail %s: its files' SELinux labels not restored: %s", id, strerror(-r));
+		vj_strv_pushf(notices, "jail %s: its files' SELinux labels not restored: %s", id, strerror(-r));
 	else if (r > 0 && n > 0)
-		note(notices, "jail %s: restored the SELinux labels of %zu files", id, n);
+		vj_strv_pushf(notices, "jail %s: restored the SELinux labels of %zu files", id, n);
 	if (r >= 0)
 		unlinkat(dfd, "selinux", 0);
 	else

@@ -43,20 +43,6 @@
 #include "jsonp.h"
 #include "cgroup.h"
 
-static void note(char ***notices, const char *fmt, ...) _printf_(2, 3);
-static void note(char ***notices, const char *fmt, ...)
-{
-	if (!notices)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = NULL;
-	if (vasprintf(&s, fmt, ap) >= 0) {
-		vj_strv_push(notices, s);
-		free(s);
-	}
-	va_end(ap);
-}
 
 static const char *doc_string(json_object *doc, const char *key)
 {
@@ -86,7 +72,7 @@ static bool socket_in_use(const char *path)
 static void remove_socket(const char *id, const char *path, char ***notices)
 {
 	if (!vj_path_is_normal_absolute(path) || strlen(path) < 2) {
-		note(notices, "jail %s: QMP socket \"%s\" is not a normal absolute path: left alone", id, path);
+		vj_strv_pushf(notices, "jail %s: QMP socket \"%s\" is not a normal absolute path: left alone", id, path);
 		return;
 	}
 	_cleanup_free_ char *dir = strdup(path);
@@ -105,17 +91,17 @@ static void remove_socket(const char *id, const char *path, char ***notices)
 	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return; /* already gone */
 	if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid()) {
-		note(notices, "jail %s: %s is not our socket: left alone", id, path);
+		vj_strv_pushf(notices, "jail %s: %s is not our socket: left alone", id, path);
 		return;
 	}
 	if (socket_in_use(path)) {
-		note(notices, "jail %s: %s is in use (something listens on it): left alone", id, path);
+		vj_strv_pushf(notices, "jail %s: %s is in use (something listens on it): left alone", id, path);
 		return;
 	}
 	if (unlinkat(pfd, base, 0) == 0)
-		note(notices, "jail %s: removed QMP socket %s", id, path);
+		vj_strv_pushf(notices, "jail %s: removed QMP socket %s", id, path);
 	else
-		note(notices, "jail %s: could not remove QMP socket %s: %s", id, path, strerror(errno));
+		vj_strv_pushf(notices, "jail %s: could not remove QMP socket %s: %s", id, path, strerror(errno));
 }
 
 /* Step 2: the cgroup engine empties and removes it; it refuses a
@@ -124,9 +110,9 @@ static void remove_cgroup(const char *id, const char *path, char ***notices)
 {
 	struct vj_error err = { 0 };
 	if (vj_cgroup_remove_path(path, &err) < 0)
-		note(notices, "jail %s: cgroup %s left alone: %s", id, path, err.msg);
+		vj_strv_pushf(notices, "jail %s: cgroup %s left alone: %s", id, path, err.msg);
 	else
-		note(notices, "jail %s: removed cgroup %s", id, path);
+		vj_strv_pushf(notices, "jail %s: removed cgroup %s", id, path);
 }
 
 /* The AppArmor profile vmjail generated for the jail (never a named one
@@ -144,11 +130,11 @@ static void remove_apparmor(const char *id, json_object *doc, char ***notices)
 	pid_t user = 0;
 	int r = vj_lsm_apparmor_unload(name, &user);
 	if (r > 0)
-		note(notices, "jail %s: unloaded its AppArmor profile %s", id, name);
+		vj_strv_pushf(notices, "jail %s: unloaded its AppArmor profile %s", id, name);
 	else if (r == -EBUSY)
-		note(notices, "jail %s: AppArmor profile %s left loaded: pid %d runs under it", id, name, (int)user);
+		vj_strv_pushf(notices, "jail %s: AppArmor profile %s left loaded: pid %d runs under it", id, name, (int)user);
 	else if (r < 0)
-		note(notices, "jail %s: AppArmor profile %s left loaded: %s", id, name, strerror(-r));
+		vj_strv_pushf(notices, "jail %s: AppArmor profile %s left loaded: %s", id, name, strerror(-r));
 }
 
 void vj_state_clean_leftovers(json_object *doc, char ***notices)
@@ -251,12 +237,12 @@ int vj_state_gc_one(int rootfd, const char *id, char ***notices, struct vj_error
 	if (unlinkat(rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT && errno != ENOTEMPTY)
 		return vj_error_set(err, errno, "jail %s: remove its state directory", id);
 	if (lsm == -EBUSY)
-		note(notices, "jail %s: kept its LSM record for a later gc", id);
+		vj_strv_pushf(notices, "jail %s: kept its LSM record for a later gc", id);
 	else if (sup > 0)
-		note(notices, "jail %s: removed the state of a dead jail (supervisor pid %lld)", id, sup);
+		vj_strv_pushf(notices, "jail %s: removed the state of a dead jail (supervisor pid %lld)", id, sup);
 	else if (lsm > 0)
-		note(notices, "jail %s: removed what an --exec run left", id);
+		vj_strv_pushf(notices, "jail %s: removed what an --exec run left", id);
 	else
-		note(notices, "jail %s: removed an incomplete state directory", id);
+		vj_strv_pushf(notices, "jail %s: removed an incomplete state directory", id);
 	return 1;
 }

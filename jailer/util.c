@@ -53,6 +53,20 @@ int vj_strv_push(char ***v, const char *s)
 	return 0;
 }
 
+void vj_strv_pushf(char ***v, const char *fmt, ...)
+{
+	if (!v)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) >= 0) {
+		vj_strv_push(v, s);
+		free(s);
+	}
+	va_end(ap);
+}
+
 char **vj_strv_dup(char *const *v)
 {
 	size_t n = vj_strv_len(v);

@@ -65,6 +65,9 @@ size_t vj_strv_len(char *const *v);
 bool vj_strv_contains(char *const *v, const char *s);
 /* Append a copy of s; returns 0 or -ENOMEM. */
 int vj_strv_push(char ***v, const char *s);
+/* Push a formatted string; a NULL v is a no-op (callers that collect no
+ * notices). */
+void vj_strv_pushf(char ***v, const char *fmt, ...) _printf_(2, 3);
 char **vj_strv_dup(char *const *v);
 
 /* Abort on allocation failure: used only where no sensible recovery exists
