@@ -260,4 +260,11 @@ like "$out" '^k$' "its PROGRAM reads its relabelled file"
 is "$(label $w/k/sub/f)" "system_u:object_r:file_t:s0" "after it, the original label is back (not the dead jail's)"
 is "$(ls $VMJAIL_STATE_DIR/selinux-mcs | wc -l)" "0" "the dead jails' reservations are gone too"
 
+# 10. --selinux-label replaces the profile's base context (jail_t here);
+#     the jail still gets a pair of its own.
+out=$("$VJ" run --profile "$p" --selinux-label system_u:system_r:unconfined_t:s0 -- \
+	sh -c 'tr -d "\0" </proc/self/attr/current; echo' 2>&1)
+is "$?" 0 "a jail with --selinux-label runs" "$out"
+like "$out" "^system_u:system_r:unconfined_t:s0:$pair_re\$" "--selinux-label overrides the profile's context, with a pair" "$out"
+
 done_testing
