@@ -77,29 +77,29 @@ static int check_state_root(const struct vj_plan *plan, const struct vj_state *s
 }
 
 /* The jail's state directory, where the LSM layers record what they load
- * or relabel (lsm.h). In place (--exec) there is no registry entry: the
- * directory holds that record alone, is made only when a layer records
- * something, and is locked by the LSM engine while it prepares. */
+ * or relabel (lsm.h): the registry's own, already open and locked. In
+ * place (--exec) there is no registry entry: the directory holds that
+ * record alone, is made only when a layer records something, and is
+ * locked by the LSM engine while it prepares. */
 static int lsm_home_open(void *arg, bool create, struct vj_error *err)
 {
 	const struct vj_jail *j = arg;
 	const char *id = j->plan->id;
-	_cleanup_close_ int own_root = -1;
-	int rootfd = vj_state_root_fd(j->state);
+	if (j->state) {
+		int fd = fcntl(vj_state_dir_fd(j->state), F_DUPFD_CLOEXEC, 3);
+		return fd >= 0 ? fd : vj_error_set(err, errno, "state directory of jail %s", id);
+	}
 	int r = vj_state_id_check(id, err);
 	if (r < 0)
 		return r;
-	if (rootfd < 0) {
-		_cleanup_free_ char *root = vj_state_root(j->plan->state_dir);
-		if (!root)
-			return vj_error_set(err, ENOMEM, "state");
-		own_root = vj_state_root_open(root, create, err);
-		if (own_root < 0)
-			return own_root;
-		rootfd = own_root;
-		if (create && mkdirat(rootfd, id, 0700) < 0 && errno != EEXIST)
-			return vj_error_set(err, errno, "%s/%s", root, id);
-	}
+	_cleanup_free_ char *root = vj_state_root(j->plan->state_dir);
+	if (!root)
+		return vj_error_set(err, ENOMEM, "state");
+	_cleanup_close_ int rootfd = vj_state_root_open(root, create, err);
+	if (rootfd < 0)
+		return rootfd;
+	if (create && mkdirat(rootfd, id, 0700) < 0 && errno != EEXIST)
+		return vj_error_set(err, errno, "%s/%s", root, id);
 	_cleanup_close_ int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT && !create ? -ENOENT : vj_error_set(err, errno, "state directory of jail %s", id);

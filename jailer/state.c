@@ -607,6 +607,11 @@ int vj_state_root_fd(const struct vj_state *st)
 	return st ? st->root_fd : -1;
 }
 
+int vj_state_dir_fd(const struct vj_state *st)
+{
+	return st ? st->dir_fd : -1;
+}
+
 int vj_state_log_fd(const struct vj_state *st)
 {
 	return st ? st->log_fd : -1;

@@ -39,6 +39,8 @@ int vj_state_acquire(const struct vj_plan *plan, const char *root_override, stru
 const char *vj_state_dir(const struct vj_state *st);
 /* The state root's directory fd (owned by st), or -1. */
 int vj_state_root_fd(const struct vj_state *st);
+/* The jail's own directory fd (owned by st, locked), or -1. */
+int vj_state_dir_fd(const struct vj_state *st);
 /* The per-jail log (append-only, JSON lines), or -1. */
 int vj_state_log_fd(const struct vj_state *st);
 /* PROGRAM started: rec is the info-fd start record (pids, namespaces,
