@@ -598,6 +598,14 @@ bool vj_cgroup_clone_covers_all(const struct vj_cgroup *cg)
 	return cg && cg->v2 >= 0 && cg->n == 1;
 }
 
+bool vj_cgroup_placed_without_parent(const struct vj_cgroup *cg, bool clone_into)
+{
+	for (size_t i = 0; cg && i < cg->n; i++)
+		if (!cg->l[i].by_self && !(clone_into && (int)i == cg->v2))
+			return false;
+	return true;
+}
+
 /* Why the child moves itself into its v1 cgroups: writing another
  * process's pid to cgroup.procs takes the kernel's global threadgroup
  * semaphore for writing, and taking a percpu rwsem for writing waits for

@@ -39,6 +39,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "jsonp.h"
 
 struct vj_jnode;
 struct vj_plan;
@@ -75,6 +76,9 @@ struct vj_cgroup_plan {
 /* n is the "cgroup" key's cursor (absent -> defaults). Strict: unknown
  * keys and bad values are "FILE: cgroup.KEY: reason". */
 int vj_cgroup_plan_parse(struct vj_cgroup_plan *p, const struct vj_jnode *n, struct vj_error *err);
+/* The section's keys as vj_cgroup_plan_parse() reads them (jsonp.h), for
+ * `vmjail features`. */
+extern const struct vj_jkey vj_cgroup_section_keys[];
 /* The resolved section; vj_cgroup_plan_parse() accepts it back. */
 json_object *vj_cgroup_plan_to_json(const struct vj_cgroup_plan *p);
 void vj_cgroup_plan_free(struct vj_cgroup_plan *p);
@@ -106,6 +110,10 @@ int vj_cgroup_clone_fd(const struct vj_cgroup *cg);
 /* True when the v2 leaf is the only leaf: CLONE_INTO_CGROUP places the
  * child completely, and clone3 may also carry CLONE_NEWCGROUP. */
 bool vj_cgroup_clone_covers_all(const struct vj_cgroup *cg);
+/* Whether the child ends up in every leaf without the parent writing its
+ * pid anywhere: the v1 leaves by itself (vj_cgroup_self_open), the v2 one
+ * by CLONE_INTO_CGROUP when clone_into. True without a cgroup. */
+bool vj_cgroup_placed_without_parent(const struct vj_cgroup *cg, bool clone_into);
 /* The child's own placement on v1 hierarchies: fds of their leaves'
  * "tasks" files, opened by the supervisor (cgroup.c says why). */
 /* What a "cgroup" mount shows inside the jail: one entry per hierarchy

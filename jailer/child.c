@@ -5,7 +5,9 @@
  * Theory of operation. The child was cloned into its namespaces and waits
  * until the parent has written its id maps and placed it in its cgroup
  * (its v2 one; it moves itself into its v1 ones as soon as it is released,
- * see vj_cgroup_self_open). Then, in this order:
+ * see vj_cgroup_self_open). Where the parent has none of that to do
+ * (setup_before_go), steps 1-4 run at once and GO is awaited before the
+ * fork of PROGRAM instead. Then, in this order:
  *
  *  jail setup (as pid 1, still holding every capability of its own user
  *  namespace, or root's when there is none):
@@ -73,7 +75,8 @@ int vj_child_setup_jail(const struct vj_child_ctx *c, const char **step, struct 
 	*step = "network";
 	if (c->netns_fd >= 0) {
 		if (setns(c->netns_fd, CLONE_NEWNET) < 0)
-			return vj_error_set(err, errno, "join network namespace %s", plan->net_path);
+			return vj_error_set(err, errno, "join network namespace %s",
+					    plan->net_path ? plan->net_path : "(made ahead)");
 	} else if (plan->net == VJ_NET_NONE && plan->ns[VJ_NS_NET]) {
 		if ((r = vj_ns_loopback_up(err)) < 0)
 			return r;
@@ -276,6 +279,14 @@ static pid_t spawn_target(const struct vj_child_ctx *c)
 	return pid < 0 ? -errno : pid;
 }
 
+static void await_go(const struct vj_child_ctx *c)
+{
+	struct vj_msg m;
+	int r = vj_msg_recv(c->sync_fd, &m, NULL, NULL);
+	if (r <= 0 || m.type != VJ_MSG_GO)
+		_exit(VJ_EXIT_FAILURE);
+}
+
 _noreturn_ void vj_child_main(const struct vj_child_ctx *c)
 {
 	struct vj_error err = { 0 };
@@ -289,11 +300,13 @@ _noreturn_ void vj_child_main(const struct vj_child_ctx *c)
 	 * supervisor only, which forwards them once. */
 	setsid();
 
-	/* Wait for GO; EOF means the supervisor is gone. */
-	struct vj_msg m;
-	int r = vj_msg_recv(c->sync_fd, &m, NULL, NULL);
-	if (r <= 0 || m.type != VJ_MSG_GO)
-		_exit(VJ_EXIT_FAILURE);
+	/* Wait for GO (EOF: the supervisor is gone) - after building the
+	 * jail when GO brings nothing it needs for that: no id maps, every
+	 * cgroup entered by itself or at birth. Its mount, network and other
+	 * namespaces are its own either way; nothing of the host changes,
+	 * and PROGRAM is forked only after GO. */
+	if (!c->setup_before_go)
+		await_go(c);
 	/* Into the v1 cgroups before anything else: nothing of the jail runs
 	 * outside them (cgroup.c says why the child moves itself). */
 	if (vj_cgroup_self_attach(&c->cg_self, &err) < 0)
@@ -305,6 +318,8 @@ _noreturn_ void vj_child_main(const struct vj_child_ctx *c)
 	 * credentials, and PROGRAM inherits what init has left. */
 	if (vj_caps_bounding_keep(c->plan->caps_keep, &err) < 0)
 		fail(c, "capabilities", &err, VJ_EXIT_FAILURE);
+	if (c->setup_before_go)
+		await_go(c);
 
 	pid_t pid = spawn_target(c);
 	if (pid < 0)

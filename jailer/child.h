@@ -21,8 +21,9 @@ struct vj_child_ctx {
 	int parent_sync_fd;       /* the supervisor's end: closed in the child */
 	int qmp_fd;               /* monitor end to place at qmp_fd_num, or -1 */
 	int qmp_fd_num;
-	int netns_fd;             /* VJ_NET_PATH: namespace to join, or -1 */
+	int netns_fd;             /* network namespace to join (VJ_NET_PATH, or made ahead), or -1 */
 	bool userns;              /* a user namespace was created */
+	bool setup_before_go;     /* GO brings the child nothing: build the jail meanwhile */
 	struct vj_cgroup_self cg_self; /* v1 cgroups the child moves itself into */
 	struct vj_mount_cgroups cg_views; /* what a "cgroup" mount shows */
 	sigset_t orig_mask;       /* signal mask to restore before exec */

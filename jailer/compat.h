@@ -27,6 +27,7 @@ enum vj_compat_call {
 	VJ_SYS_CLOSE_RANGE = 1 << 3,
 	VJ_SYS_PIDFD = 1 << 4,
 	VJ_SYS_RENAMEAT2 = 1 << 5,
+	VJ_NETNS_AHEAD = 1 << 6,       /* not a call: the network namespace made ahead (ns.c) */
 };
 
 void vj_compat_init(void);

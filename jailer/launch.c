@@ -9,10 +9,15 @@
  *     forward so none is lost between now and the signalfd.
  *  2. clone3 into every namespace at once, with a pidfd and, where the
  *     hierarchy allows, straight into the cgroup (CLONE_INTO_CGROUP).
+ *     The network namespace may be made already, by a thread, while 1
+ *     ran (ns.c): the child then joins it.
  *     Fallback: clone() and pidfd_open().
  *  3. release: write the child's id maps, move it into the cgroups clone3
- *     could not place it in, send GO. The child does nothing before GO;
- *     then it moves itself into its v1 cgroups (vj_cgroup_self_open).
+ *     could not place it in, send GO. The child moves itself into its v1
+ *     cgroups (vj_cgroup_self_open). Until GO it does nothing - unless GO
+ *     brings it nothing (no id maps to write, no cgroup to be moved into
+ *     by us): then it builds the jail meanwhile, and waits for GO only
+ *     before it forks PROGRAM (child.c).
  *  4. wait for STARTED (PROGRAM is about to exec; its host pid arrives
  *     with the message's credentials) or ERROR (a setup step failed: the
  *     step and reason are printed, exit 125/126/127).
@@ -138,6 +143,43 @@ static int prepare(struct vj_jail *j, struct vj_error *err)
 	j->ctx.sync_fd = j->ctx.parent_sync_fd = j->ctx.qmp_fd = j->ctx.netns_fd = -1;
 	j->ctx.userns = plan->ns[VJ_NS_USER];
 
+	/* The sync socket first: its child end's high number grows the fd
+	 * table, which costs an RCU grace period (milliseconds) once another
+	 * thread shares it - as the one below will. */
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return vj_error_set(err, errno, "socketpair");
+	j->sync_fd = sv[0];
+	/* The child's end sits as high as the fd limit allows (at most
+	 * 4095): above every fd the child places, and where PROGRAM, after
+	 * execve, will not open that number again - the debug and learn
+	 * filters let sendmsg/close on it through unnotified. */
+	int high = first_free_fd(plan, (plan->qmp.enabled ? first_free_fd(plan, 3) : 2) + 1);
+	for (size_t i = 0; i < plan->n_keep_fds; i++)
+		if (plan->keep_fds[i] >= high)
+			high = plan->keep_fds[i] + 1;
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur > (rlim_t)high + 1) {
+		rlim_t top = nofile.rlim_cur - 1 < 4095 ? nofile.rlim_cur - 1 : 4095;
+		if (top > (rlim_t)high)
+			high = (int)top;
+	}
+	if (sv[1] != high) {
+		int moved = fcntl(sv[1], F_DUPFD_CLOEXEC, high);
+		close(sv[1]);
+		if (moved < 0)
+			return vj_error_set(err, errno, "dup");
+		sv[1] = moved;
+	}
+	j->ctx.sync_fd = sv[1];
+	j->ctx.parent_sync_fd = sv[0];
+	int one = 1;
+	if (setsockopt(j->sync_fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+		return vj_error_set(err, errno, "SO_PASSCRED");
+
+	/* The network namespace meanwhile, by a thread (ns.c). */
+	vj_ns_ahead_start(&j->netns_ahead, plan);
+
 	/* First the registry: the lock makes this id ours, and whatever a
 	 * dead jail of the same id left is removed before we create ours.
 	 * In place (--exec) there is no supervisor to hold the lock: the
@@ -200,37 +242,6 @@ static int prepare(struct vj_jail *j, struct vj_error *err)
 			return vj_error_set(err, errno, "network namespace %s", plan->net_path);
 	}
 
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return vj_error_set(err, errno, "socketpair");
-	j->sync_fd = sv[0];
-	/* The child's end sits as high as the fd limit allows (at most
-	 * 4095): above every fd the child places, and where PROGRAM, after
-	 * execve, will not open that number again - the debug and learn
-	 * filters let sendmsg/close on it through unnotified. */
-	int high = first_free_fd(plan, (j->ctx.qmp_fd >= 0 ? j->ctx.qmp_fd_num : 2) + 1);
-	for (size_t i = 0; i < plan->n_keep_fds; i++)
-		if (plan->keep_fds[i] >= high)
-			high = plan->keep_fds[i] + 1;
-	struct rlimit nofile;
-	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur > (rlim_t)high + 1) {
-		rlim_t top = nofile.rlim_cur - 1 < 4095 ? nofile.rlim_cur - 1 : 4095;
-		if (top > (rlim_t)high)
-			high = (int)top;
-	}
-	if (sv[1] != high) {
-		int moved = fcntl(sv[1], F_DUPFD_CLOEXEC, high);
-		close(sv[1]);
-		if (moved < 0)
-			return vj_error_set(err, errno, "dup");
-		sv[1] = moved;
-	}
-	j->ctx.sync_fd = sv[1];
-	j->ctx.parent_sync_fd = sv[0];
-	int one = 1;
-	if (setsockopt(j->sync_fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
-		return vj_error_set(err, errno, "SO_PASSCRED");
-
 	/* Compiled once the child's sync fd number is known: debug and learn
 	 * filters let the child hand its listener over on it. */
 	_cleanup_close_ int cache_fd = vj_sc_cache_open(vj_state_root_fd(j->state));
@@ -238,26 +249,19 @@ static int prepare(struct vj_jail *j, struct vj_error *err)
 	if (r < 0)
 		return vj_error_prefix(err, "seccomp");
 	j->ctx.bpf = &j->bpf;
-
-	/* The supervisor's own filter, loaded once the jail runs. In place
-	 * there is no supervisor. */
-	if (!plan->exec_inplace) {
-		struct vj_seccomp_plan sp;
-		r = vj_seccomp_plan_from_policy(&sp, "supervisor", VJ_SECCOMP_ENFORCE, err);
-		if (r >= 0) {
-			r = vj_seccomp_compile_plan(&sp, -1, cache_fd, &j->supervisor_bpf, err);
-			vj_seccomp_plan_free(&sp);
-		}
-		if (r < 0)
-			return vj_error_prefix(err, "seccomp (the supervisor's policy)");
-	}
-
+	/* The supervisor's own filter is compiled in vj_supervise, while
+	 * PROGRAM starts on the other side. */
 	return 0;
 }
 
 static int spawn(struct vj_jail *j, struct vj_error *err)
 {
 	unsigned long flags = vj_ns_clone_flags(j->plan);
+	int ahead = vj_ns_ahead_take(&j->netns_ahead);
+	if (ahead >= 0) {
+		j->ctx.netns_fd = ahead; /* joined by the child, lo already up */
+		flags &= ~(unsigned long)CLONE_NEWNET;
+	}
 	int cg_fd = j->cg ? vj_cgroup_clone_fd(j->cg) : -1;
 	int pidfd = -1;
 	struct clone_args args = {
@@ -269,17 +273,22 @@ static int spawn(struct vj_jail *j, struct vj_error *err)
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cg_fd;
 	}
+	/* The child reads its copy of this as of the clone that made it. */
+	bool no_maps = !(flags & CLONE_NEWUSER);
+	j->ctx.setup_before_go = no_maps && vj_cgroup_placed_without_parent(j->cg, cg_fd >= 0);
 	long pid = vj_clone3(&args);
 	if (pid < 0 && cg_fd >= 0 && errno != ENOSYS) {
 		/* The leaf may refuse direct placement; attach later. */
 		args.flags &= ~CLONE_INTO_CGROUP;
 		args.cgroup = 0;
 		cg_fd = -1;
+		j->ctx.setup_before_go = no_maps && vj_cgroup_placed_without_parent(j->cg, false);
 		pid = vj_clone3(&args);
 	}
 	if (pid < 0 && errno == ENOSYS) {
 		cg_fd = -1;
 		pidfd = -1;
+		j->ctx.setup_before_go = no_maps && vj_cgroup_placed_without_parent(j->cg, false);
 		pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 	}
 	if (pid < 0) {
@@ -321,7 +330,9 @@ static int release(struct vj_jail *j, struct vj_error *err)
 	}
 	struct vj_msg go = { .type = VJ_MSG_GO };
 	r = vj_msg_send(j->sync_fd, &go, -1);
-	if (r < 0)
+	/* A child that built its jail before GO may have failed and gone
+	 * already: its ERROR is queued for await_start. */
+	if (r < 0 && !(j->ctx.setup_before_go && (r == -EPIPE || r == -ECONNRESET)))
 		return vj_error_set(err, r, "release the jail");
 	return 0;
 }
@@ -384,6 +395,9 @@ static void teardown(struct vj_jail *j)
 	free(j->denied_syscall);
 	j->denied_syscall = NULL;
 	vj_cgroup_self_close(&j->ctx.cg_self);
+	int ahead = vj_ns_ahead_take(&j->netns_ahead); /* prepare failed before the clone */
+	if (ahead >= 0)
+		close(ahead);
 	if (j->cg && vj_cgroup_destroy(j->cg, &err) < 0)
 		vj_warn("cgroup: %s", err.msg);
 	j->cg = NULL;

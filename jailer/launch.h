@@ -7,6 +7,7 @@
 #include "cgroup.h"
 #include "child.h"
 #include "loop.h"
+#include "ns.h"
 #include "lsm.h"
 #include "plan.h"
 #include "qmp.h"
@@ -30,6 +31,7 @@ struct vj_jail {
 	pid_t target_pid;
 	int target_pidfd;         /* PROGRAM's pidfd, taken at STARTED, or -1 */
 	bool clone_into_cgroup;
+	struct vj_ns_ahead netns_ahead; /* the network namespace, made meanwhile */
 	sigset_t orig_mask;
 	/* Supervision. */
 	struct vj_loop *loop;

@@ -4,6 +4,8 @@
 
 #include "plan.h"
 
+#include <pthread.h>
+
 /* clone/unshare flags for the namespaces the plan creates (the pid
  * namespace only in supervised mode). */
 unsigned long vj_ns_clone_flags(const struct vj_plan *plan);
@@ -14,5 +16,19 @@ int vj_ns_write_id_maps(pid_t pid, const struct vj_plan *plan, uid_t outer_uid, 
 /* Child: hostname and the loopback interface. */
 int vj_ns_setup_uts(const struct vj_plan *plan, struct vj_error *err);
 int vj_ns_loopback_up(struct vj_error *err);
+
+/* The jail's network namespace, made ahead by a thread of the supervisor
+ * while it prepares the rest (ns.c says when and why). */
+struct vj_ns_ahead {
+	pthread_t thread;
+	bool running;
+	int fd;  /* the namespace with lo up, once taken; -1 */
+	int err; /* why the thread could not make it (errno), 0 */
+};
+/* Start the thread where the plan allows; a no-op otherwise. */
+void vj_ns_ahead_start(struct vj_ns_ahead *a, const struct vj_plan *plan);
+/* Wait for the thread: the namespace's fd (the caller's to close), or -1
+ * when there is none (then clone with CLONE_NEWNET as without it). */
+int vj_ns_ahead_take(struct vj_ns_ahead *a);
 
 #endif

@@ -189,8 +189,12 @@ static void on_sync(struct vj_watch *w, uint32_t events)
 		return;
 	switch (m.type) {
 	case VJ_MSG_EXITED:
+		/* The jail is over: init exits right after this message (the
+		 * kernel then ends what is left in its pid namespace). The exit
+		 * record is written meanwhile; teardown waits for init. */
 		j->have_status = true;
 		j->status = m.status;
+		vj_loop_quit(j->loop);
 		break;
 	case VJ_MSG_ERROR:
 		snprintf(j->late_step, sizeof(j->late_step), "%s", m.step);
@@ -223,6 +227,22 @@ static void on_init_exit(struct vj_watch *w, uint32_t events)
 	if (waitid(P_PID, (id_t)j->init_pid, &si, WEXITED) == 0)
 		j->init_reaped = true;
 	vj_loop_quit(j->loop);
+}
+
+/* The supervisor's filter (policy/supervisor.json), compiled here rather
+ * than before the clone: the jail is being built on the other side
+ * meanwhile, so the compile (or the cache lookup) costs the launch
+ * nothing. */
+static int compile_own_filter(struct vj_jail *j, struct vj_error *err)
+{
+	struct vj_seccomp_plan sp;
+	int r = vj_seccomp_plan_from_policy(&sp, "supervisor", VJ_SECCOMP_ENFORCE, err);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int cache_fd = vj_sc_cache_open(vj_state_root_fd(j->state));
+	r = vj_seccomp_compile_plan(&sp, -1, cache_fd, &j->supervisor_bpf, err);
+	vj_seccomp_plan_free(&sp);
+	return r;
 }
 
 static int exit_code_of(int status)
@@ -377,8 +397,8 @@ int vj_supervise(struct vj_jail *j)
 	/* And its own filter (policy/supervisor.json): no mounts, namespaces,
 	 * ptrace, BPF or identity changes from here on. A sanitizer build
 	 * goes without: LeakSanitizer ptraces the process at exit. */
-	if (!VJ_SANITIZED &&
-	    (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || vj_seccomp_load(&j->supervisor_bpf, NULL, &err) < 0)) {
+	if (!VJ_SANITIZED && (compile_own_filter(j, &err) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+			      vj_seccomp_load(&j->supervisor_bpf, NULL, &err) < 0)) {
 		vj_error("seccomp (the supervisor's own filter): %s", err.code ? err.msg : strerror(errno));
 		kill_target(j);
 	}

@@ -42,7 +42,7 @@ bats_require_minimum_version 1.5.0
 
 : "${VMJAIL:=$BATS_TEST_DIRNAME/../../build/vmjail}"
 : "${VMJAIL_SRCDIR:=$BATS_TEST_DIRNAME/../..}"
-VJ_ENOSYS_ALL=clone3,openat2,open_tree,close_range,pidfd,renameat2
+VJ_ENOSYS_ALL=clone3,openat2,open_tree,close_range,pidfd,renameat2,netns_ahead
 VJ_NOBODY=65534
 VJ_SETPRIV=(setpriv --reuid=$VJ_NOBODY --regid=$VJ_NOBODY --clear-groups)
 # /tmp entries that other programs on a shared machine create while the

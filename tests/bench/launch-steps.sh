@@ -9,6 +9,8 @@
 # exec, mostly before main): read differences between steps, not totals.
 #
 #   tests/bench/launch-steps.sh [VMJAIL] [N]      (default build/vmjail, 30)
+#   PROBES="vj_state_exited vj_state_exited%return" tests/bench/launch-steps.sh
+#                                  also these functions (perf probe syntax)
 #
 # Rows: EVENT/P#K, P the process (0 the supervisor, 1 the jail's pid 1,
 # 2 PROGRAM, as pid offsets from the supervisor's; threads count too), K
@@ -30,7 +32,7 @@ perf probe -q -d 'probe_vmjail:*' >/dev/null 2>&1 || true
 for f in main vj_profile_build_plan vj_profile_build_plan%return vj_run vj_state_acquire%return \
 	vj_cgroup_create%return vj_lsm_prepare%return vj_seccomp_compile_plan%return vj_child_main \
 	vj_mount_build_root vj_mount_build_root%return vj_child_exec_target vj_supervise \
-	vj_cgroup_destroy vj_state_release vj_state_release%return; do
+	vj_cgroup_destroy vj_state_release vj_state_release%return ${PROBES:-}; do
 	perf probe -q -x "$vmjail" "$f" >/dev/null
 done
 perf record -q -o "$out/perf.data" -e 'probe_vmjail:*' -e sched:sched_process_exec \
