@@ -45,9 +45,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#if VJ_HAVE_APPARMOR
-#include <sys/apparmor.h>
-#endif
+#include "lsm_dl.h"
 
 #include "jsonw.h"
 
@@ -90,12 +88,17 @@ int vj_apparmor_probe(char *reason, size_t len)
 		snprintf(reason, len, "%s is not available (securityfs not mounted?)", AA_FS);
 		return 0;
 	}
-#if VJ_HAVE_APPARMOR
-	if (!aa_is_enabled()) {
+	/* libapparmor is loaded only now that the kernel has AppArmor
+	 * (lsm_dl.c). */
+	const char *why = vj_apparmor_lib_error();
+	if (why) {
+		snprintf(reason, len, "AppArmor is enabled, but %s", why);
+		return 0;
+	}
+	if (!vj_apparmor_lib()->aa_is_enabled()) {
 		snprintf(reason, len, "AppArmor is not enabled (aa_is_enabled: %s)", strerror(errno));
 		return 0;
 	}
-#endif
 	return 1;
 }
 

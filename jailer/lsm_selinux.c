@@ -56,9 +56,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-#if VJ_HAVE_SELINUX
-#include <selinux/selinux.h>
-#endif
+#include "lsm_dl.h"
 
 #include "jsonw.h"
 
@@ -67,25 +65,27 @@
 
 int vj_selinux_probe(char *reason, size_t len)
 {
-#if VJ_HAVE_SELINUX
 	/* The kernel is the oracle: selinuxfs answers for the enforcing
 	 * mode. (is_selinux_enabled() also wants /etc/selinux/config, which
-	 * a host that boots with SELinux on need not have.) */
-	int e = security_getenforce();
+	 * a host that boots with SELinux on need not have.) libselinux is
+	 * loaded only once the kernel has SELinux (lsm_dl.c). */
+	struct stat st;
+	if (stat("/sys/fs/selinux/enforce", &st) < 0) {
+		snprintf(reason, len, "SELinux is not enabled on this host");
+		return 0;
+	}
+	const char *why = vj_selinux_lib_error();
+	if (why) {
+		snprintf(reason, len, "SELinux is enabled, but %s", why);
+		return 0;
+	}
+	int e = vj_selinux_lib()->security_getenforce();
 	if (e < 0) {
 		snprintf(reason, len, "SELinux is not enabled on this host");
 		return 0;
 	}
 	snprintf(reason, len, "%s", e == 1 ? "enforcing" : e == 0 ? "permissive" : "unknown mode");
 	return 1;
-#else
-	struct stat st;
-	if (stat("/sys/fs/selinux/enforce", &st) == 0)
-		snprintf(reason, len, "this vmjail was built without libselinux");
-	else
-		snprintf(reason, len, "SELinux is not enabled on this host");
-	return 0;
-#endif
 }
 
 static char *state_root(void)
@@ -276,20 +276,20 @@ static int label_fd(struct walk *w, int fd, const char *rel, struct vj_error *er
 	char p[64];
 	proc_fd_path(p, sizeof(p), fd);
 	char *old = NULL;
-	if (getfilecon_raw(p, &old) < 0)
+	if (vj_selinux_lib()->getfilecon_raw(p, &old) < 0)
 		old = NULL;
 	if (old && vj_streq(old, w->ctx)) {
-		freecon(old);
+		vj_selinux_lib()->freecon(old);
 		return 0;
 	}
 	int r = record_label(w, rel, old, err);
 	if (r < 0) {
-		freecon(old);
+		vj_selinux_lib()->freecon(old);
 		return r;
 	}
-	if (setfilecon_raw(p, w->ctx) < 0) {
+	if (vj_selinux_lib()->setfilecon_raw(p, w->ctx) < 0) {
 		int e = errno;
-		freecon(old);
+		vj_selinux_lib()->freecon(old);
 		return vj_error_set(err, e, "label %s%s%s as %s", w->root, *rel ? "/" : "", rel, w->ctx);
 	}
 	struct vj_selinux *se = w->se;
@@ -300,7 +300,7 @@ static int label_fd(struct walk *w, int fd, const char *rel, struct vj_error *er
 	l[se->n_labels].path = vj_xasprintf("%s%c%s", w->root, '\0', rel);
 	l[se->n_labels].old = old ? vj_xstrdup(old) : NULL;
 	se->n_labels++;
-	freecon(old);
+	vj_selinux_lib()->freecon(old);
 	return 0;
 }
 
@@ -388,7 +388,7 @@ static void restore_one(const char *root, const char *rel, const char *old)
 	}
 	char p[64];
 	proc_fd_path(p, sizeof(p), fd);
-	(void)setfilecon_raw(p, old);
+	(void)vj_selinux_lib()->setfilecon_raw(p, old);
 }
 
 static void restore_labels(struct vj_selinux *se)
@@ -469,9 +469,11 @@ int vj_selinux_restore_record(int dfd, size_t *n, pid_t *user)
 void vj_selinux_base_contexts(const struct vj_plan *plan, char **process, char **file)
 {
 	const struct vj_lsm_plan *lp = &plan->lsm;
-	*process = lp->selinux_label ? vj_xstrdup(lp->selinux_label) : context_file(selinux_virtual_domain_context_path());
+	const struct vj_selinux_lib *sl = vj_selinux_lib();
+	*process = lp->selinux_label ? vj_xstrdup(lp->selinux_label)
+				     : context_file(sl->selinux_virtual_domain_context_path());
 	*file = lp->selinux_file_label ? vj_xstrdup(lp->selinux_file_label)
-				       : context_file(selinux_virtual_image_context_path());
+				       : context_file(sl->selinux_virtual_image_context_path());
 }
 
 int vj_selinux_prepare(struct vj_selinux *se, const struct vj_plan *plan, struct vj_lsm_rec *rec,
@@ -482,7 +484,7 @@ int vj_selinux_prepare(struct vj_selinux *se, const struct vj_plan *plan, struct
 	int r;
 	memset(se, 0, sizeof(*se));
 	se->c1 = se->c2 = -1;
-	se->enforcing = security_getenforce() == 1;
+	se->enforcing = vj_selinux_lib()->security_getenforce() == 1;
 
 	_cleanup_free_ char *base = NULL, *fbase = NULL;
 	vj_selinux_base_contexts(plan, &base, &fbase);
@@ -497,13 +499,13 @@ int vj_selinux_prepare(struct vj_selinux *se, const struct vj_plan *plan, struct
 		r = vj_error_setx(err, EINVAL, "\"%s\": not a context USER:ROLE:TYPE:LEVEL", base);
 		goto fail;
 	}
-	if (security_check_context_raw(se->process_label) < 0) {
+	if (vj_selinux_lib()->security_check_context_raw(se->process_label) < 0) {
 		r = vj_error_setx(err, EINVAL, "\"%s\" is not a valid context in the loaded policy", se->process_label);
 		goto fail;
 	}
 	if (fbase) {
 		se->file_label = with_pair(fbase, se->c1, se->c2);
-		if (!se->file_label || security_check_context_raw(se->file_label) < 0) {
+		if (!se->file_label || vj_selinux_lib()->security_check_context_raw(se->file_label) < 0) {
 			r = vj_error_setx(err, EINVAL, "\"%s\" is not a valid file context in the loaded policy",
 					  se->file_label ? se->file_label : fbase);
 			goto fail;
