@@ -29,6 +29,71 @@
 
 #define DEFAULT_PERIOD_US 100000u
 
+/* ---- the section's keys ----
+ * The tables parse_section() reads (jsonp.h); `vmjail features` describes
+ * them (vj_cgroup_section_keys). */
+
+static const char *const max_word[] = { "max", NULL };
+static const char *const need_names[] = { "optional", "required", NULL };
+static const char *const devices_names[] = { "off", "optional", "required", NULL };
+#define BYTES_WHAT "bytes, a size such as \"512M\", or \"max\""
+
+enum { MEM_MAX, MEM_SWAP_MAX, MEM__COUNT };
+static const struct vj_jkey mem_keys[] = {
+	[MEM_MAX] = { "max", VJ_JT_INT | VJ_JT_STR, .min = 4096, .max = INT64_MAX, .what = BYTES_WHAT },
+	[MEM_SWAP_MAX] = { "swap_max", VJ_JT_INT | VJ_JT_STR, .min = 0, .max = INT64_MAX, .what = BYTES_WHAT },
+	[MEM__COUNT] = { NULL },
+};
+
+enum { PIDS_MAX, PIDS__COUNT };
+static const struct vj_jkey pids_keys[] = {
+	[PIDS_MAX] = { "max", VJ_JT_INT | VJ_JT_STR, .values = max_word, .min = 1, .max = INT32_MAX },
+	[PIDS__COUNT] = { NULL },
+};
+
+enum { QUOTA_US, PERIOD_US, CPU_MAX__COUNT };
+static const struct vj_jkey cpu_max_keys[] = {
+	[QUOTA_US] = { "quota_us", VJ_JT_INT | VJ_JT_STR, .values = max_word, .min = 1000, .max = INT64_MAX / 2 },
+	[PERIOD_US] = { "period_us", VJ_JT_INT, .min = 1000, .max = 1000000 },
+	[CPU_MAX__COUNT] = { NULL },
+};
+
+enum { CPU_WEIGHT, CPU_MAX, CPU__COUNT };
+static const struct vj_jkey cpu_keys[] = {
+	[CPU_WEIGHT] = { "weight", VJ_JT_INT, .min = 1, .max = 10000 },
+	[CPU_MAX] = { "max", VJ_JT_STR | VJ_JT_INT | VJ_JT_NUM | VJ_JT_OBJ, .values = max_word, .keys = cpu_max_keys,
+		      .what = "a number of CPUs (0.01 to 4096), \"max\" or {\"quota_us\", \"period_us\"}" },
+	[CPU__COUNT] = { NULL },
+};
+
+enum { CPUSET_CPUS, CPUSET_MEMS, CPUSET__COUNT };
+static const struct vj_jkey cpuset_keys[] = {
+	[CPUSET_CPUS] = { "cpus", VJ_JT_STR, .what = "a list such as \"0-1,4\"" },
+	[CPUSET_MEMS] = { "mems", VJ_JT_STR, .what = "a list such as \"0\"" },
+	[CPUSET__COUNT] = { NULL },
+};
+
+enum { IO_WEIGHT, IO__COUNT };
+static const struct vj_jkey io_keys[] = {
+	[IO_WEIGHT] = { "weight", VJ_JT_INT, .min = 1, .max = 10000 },
+	[IO__COUNT] = { NULL },
+};
+
+enum { CG_ENABLED, CG_REQUIRED, CG_PARENT, CG_MEMORY, CG_PIDS, CG_CPU, CG_CPUSET, CG_IO, CG_DEVICES, CG__COUNT };
+const struct vj_jkey vj_cgroup_section_keys[] = {
+	[CG_ENABLED] = { "enabled", VJ_JT_BOOL },
+	[CG_REQUIRED] = { "required", VJ_JT_STR, .values = need_names },
+	[CG_PARENT] = { "parent", VJ_JT_STR, .what = "an absolute cgroup path" },
+	[CG_MEMORY] = { "memory", VJ_JT_OBJ, .keys = mem_keys },
+	[CG_PIDS] = { "pids", VJ_JT_OBJ, .keys = pids_keys },
+	[CG_CPU] = { "cpu", VJ_JT_OBJ, .keys = cpu_keys },
+	[CG_CPUSET] = { "cpuset", VJ_JT_OBJ, .keys = cpuset_keys },
+	[CG_IO] = { "io", VJ_JT_OBJ, .keys = io_keys },
+	[CG_DEVICES] = { "devices", VJ_JT_STR, .values = devices_names },
+	[CG__COUNT] = { NULL },
+};
+static const struct vj_jkey *const cg_keys = vj_cgroup_section_keys;
+
 /* "512M", "0", "max" or an integer number of bytes. */
 static int parse_bytes(const struct vj_jnode *n, uint64_t *out, struct vj_error *err)
 {
@@ -38,7 +103,7 @@ static int parse_bytes(const struct vj_jnode *n, uint64_t *out, struct vj_error 
 	int r = vj_jnode_string(n, &s, err);
 	if (r < 0)
 		return r;
-	if (strcmp(s, "max") == 0) {
+	if (strcmp(s, max_word[0]) == 0) {
 		*out = VJ_CGROUP_UNLIMITED;
 		return 0;
 	}
@@ -47,14 +112,15 @@ static int parse_bytes(const struct vj_jnode *n, uint64_t *out, struct vj_error 
 	return 0;
 }
 
-static int parse_count(const struct vj_jnode *n, int64_t min, int64_t max, uint64_t *out, struct vj_error *err)
+/* "max" or an integer in the key's range. */
+static int parse_count(const struct vj_jnode *n, const struct vj_jkey *k, uint64_t *out, struct vj_error *err)
 {
-	if (json_object_is_type(n->obj, json_type_string) && strcmp(json_object_get_string(n->obj), "max") == 0) {
+	if (json_object_is_type(n->obj, json_type_string) && strcmp(json_object_get_string(n->obj), max_word[0]) == 0) {
 		*out = VJ_CGROUP_UNLIMITED;
 		return 0;
 	}
 	int64_t v;
-	int r = vj_jnode_int(n, min, max, &v, err);
+	int r = vj_jnode_int(n, k->min, k->max, &v, err);
 	if (r < 0)
 		return r;
 	*out = (uint64_t)v;
@@ -111,7 +177,7 @@ static int parse_cpu_max(struct vj_cgroup_plan *p, const struct vj_jnode *n, str
 	p->has_cpu_max = true;
 	p->cpu_period_us = DEFAULT_PERIOD_US;
 	if (t == json_type_string) {
-		if (strcmp(json_object_get_string(n->obj), "max") != 0)
+		if (strcmp(json_object_get_string(n->obj), max_word[0]) != 0)
 			return vj_jnode_error(n, err, 0, "expected a number of CPUs, \"max\" or {\"quota_us\", \"period_us\"}");
 		p->cpu_quota_us = VJ_CGROUP_UNLIMITED;
 		return 0;
@@ -123,21 +189,20 @@ static int parse_cpu_max(struct vj_cgroup_plan *p, const struct vj_jnode *n, str
 		p->cpu_quota_us = (uint64_t)(cpus * DEFAULT_PERIOD_US + 0.5);
 		return 0;
 	}
-	static const char *const keys[] = { "quota_us", "period_us", NULL };
-	int r = vj_jnode_check_keys(n, keys, err);
+	int r = vj_jnode_check_keytab(n, cpu_max_keys, err);
 	if (r < 0)
 		return vj_jnode_error(n, err, 0, "expected a number of CPUs, \"max\" or {\"quota_us\", \"period_us\"}");
 	struct vj_jnode q, per;
-	vj_jnode_key(n, "quota_us", &q);
-	vj_jnode_key(n, "period_us", &per);
+	vj_jnode_keyof(n, &cpu_max_keys[QUOTA_US], &q);
+	vj_jnode_keyof(n, &cpu_max_keys[PERIOD_US], &per);
 	if (!q.obj)
 		return vj_jnode_error(&q, err, 0, "missing");
-	r = parse_count(&q, 1000, INT64_MAX / 2, &p->cpu_quota_us, err);
+	r = parse_count(&q, &cpu_max_keys[QUOTA_US], &p->cpu_quota_us, err);
 	if (r < 0)
 		return r;
 	if (per.obj) {
 		int64_t v;
-		r = vj_jnode_int(&per, 1000, 1000000, &v, err);
+		r = vj_jnode_int(&per, cpu_max_keys[PERIOD_US].min, cpu_max_keys[PERIOD_US].max, &v, err);
 		if (r < 0)
 			return r;
 		p->cpu_period_us = (uint64_t)v;
@@ -151,28 +216,36 @@ bool vj_cgroup_plan_has_limits(const struct vj_cgroup_plan *p)
 	       p->has_cpu_max || p->has_io_weight || p->cpuset_cpus || p->cpuset_mems;
 }
 
+/* A weight: an integer in the key's range. */
+static int parse_weight(const struct vj_jnode *n, const struct vj_jkey *k, uint64_t *out, bool *has,
+			struct vj_error *err)
+{
+	struct vj_jnode c;
+	int64_t v;
+	vj_jnode_keyof(n, k, &c);
+	if (!c.obj)
+		return 0;
+	int r = vj_jnode_int(&c, k->min, k->max, &v, err);
+	if (r < 0)
+		return r;
+	*out = (uint64_t)v;
+	*has = true;
+	return 0;
+}
+
 static int parse_section(struct vj_cgroup_plan *p, const struct vj_jnode *n, struct vj_error *err)
 {
-	static const char *const keys[] = { "enabled", "required", "parent", "memory", "pids", "cpu",
-					    "cpuset", "io", "devices", NULL };
-	static const char *const mem_keys[] = { "max", "swap_max", NULL };
-	static const char *const pids_keys[] = { "max", NULL };
-	static const char *const cpu_keys[] = { "weight", "max", NULL };
-	static const char *const cpuset_keys[] = { "cpus", "mems", NULL };
-	static const char *const io_keys[] = { "weight", NULL };
-	static const char *const need[] = { "optional", "required", NULL };
-	static const char *const dev[] = { "off", "optional", "required", NULL };
 	struct vj_jnode c, k;
 	int r, choice;
 
-	r = vj_jnode_check_keys(n, keys, err);
+	r = vj_jnode_check_keytab(n, cg_keys, err);
 	if (r < 0)
 		return r;
-	r = vj_jget_bool(n, "enabled", &p->enabled, err);
+	r = vj_jget_bool(n, cg_keys[CG_ENABLED].name, &p->enabled, err);
 	if (r < 0)
 		return r;
 	const char *parent = NULL;
-	vj_jnode_key(n, "parent", &c);
+	vj_jnode_keyof(n, &cg_keys[CG_PARENT], &c);
 	if (c.obj) {
 		r = vj_jnode_abspath(&c, &parent, err);
 		if (r < 0)
@@ -183,87 +256,73 @@ static int parse_section(struct vj_cgroup_plan *p, const struct vj_jnode *n, str
 			p->parent[--l] = '\0';
 	}
 
-	vj_jnode_key(n, "memory", &c);
+	vj_jnode_keyof(n, &cg_keys[CG_MEMORY], &c);
 	if (c.obj) {
-		if ((r = vj_jnode_check_keys(&c, mem_keys, err)) < 0)
+		if ((r = vj_jnode_check_keytab(&c, mem_keys, err)) < 0)
 			return r;
-		vj_jnode_key(&c, "max", &k);
+		vj_jnode_keyof(&c, &mem_keys[MEM_MAX], &k);
 		if (k.obj) {
 			if ((r = parse_bytes(&k, &p->memory_max, err)) < 0)
 				return r;
-			if (p->memory_max < 4096)
+			if (p->memory_max < (uint64_t)mem_keys[MEM_MAX].min)
 				return vj_jnode_error(&k, err, 0, "%llu bytes is too small (at least 4K)",
 						      (unsigned long long)p->memory_max);
 			p->has_memory_max = true;
 		}
-		vj_jnode_key(&c, "swap_max", &k);
+		vj_jnode_keyof(&c, &mem_keys[MEM_SWAP_MAX], &k);
 		if (k.obj) {
 			if ((r = parse_bytes(&k, &p->swap_max, err)) < 0)
 				return r;
 			p->has_swap_max = true;
 		}
 	}
-	vj_jnode_key(n, "pids", &c);
+	vj_jnode_keyof(n, &cg_keys[CG_PIDS], &c);
 	if (c.obj) {
-		if ((r = vj_jnode_check_keys(&c, pids_keys, err)) < 0)
+		if ((r = vj_jnode_check_keytab(&c, pids_keys, err)) < 0)
 			return r;
-		vj_jnode_key(&c, "max", &k);
+		vj_jnode_keyof(&c, &pids_keys[PIDS_MAX], &k);
 		if (k.obj) {
-			if ((r = parse_count(&k, 1, INT32_MAX, &p->pids_max, err)) < 0)
+			if ((r = parse_count(&k, &pids_keys[PIDS_MAX], &p->pids_max, err)) < 0)
 				return r;
 			p->has_pids_max = true;
 		}
 	}
-	vj_jnode_key(n, "cpu", &c);
+	vj_jnode_keyof(n, &cg_keys[CG_CPU], &c);
 	if (c.obj) {
-		if ((r = vj_jnode_check_keys(&c, cpu_keys, err)) < 0)
+		if ((r = vj_jnode_check_keytab(&c, cpu_keys, err)) < 0 ||
+		    (r = parse_weight(&c, &cpu_keys[CPU_WEIGHT], &p->cpu_weight, &p->has_cpu_weight, err)) < 0)
 			return r;
-		vj_jnode_key(&c, "weight", &k);
-		if (k.obj) {
-			int64_t v;
-			if ((r = vj_jnode_int(&k, 1, 10000, &v, err)) < 0)
-				return r;
-			p->cpu_weight = (uint64_t)v;
-			p->has_cpu_weight = true;
-		}
-		vj_jnode_key(&c, "max", &k);
+		vj_jnode_keyof(&c, &cpu_keys[CPU_MAX], &k);
 		if (k.obj && (r = parse_cpu_max(p, &k, err)) < 0)
 			return r;
 	}
-	vj_jnode_key(n, "cpuset", &c);
+	vj_jnode_keyof(n, &cg_keys[CG_CPUSET], &c);
 	if (c.obj) {
-		if ((r = vj_jnode_check_keys(&c, cpuset_keys, err)) < 0)
+		if ((r = vj_jnode_check_keytab(&c, cpuset_keys, err)) < 0)
 			return r;
-		vj_jnode_key(&c, "cpus", &k);
+		vj_jnode_keyof(&c, &cpuset_keys[CPUSET_CPUS], &k);
 		if (k.obj && (r = parse_cpulist(&k, &p->cpuset_cpus, err)) < 0)
 			return r;
-		vj_jnode_key(&c, "mems", &k);
+		vj_jnode_keyof(&c, &cpuset_keys[CPUSET_MEMS], &k);
 		if (k.obj && (r = parse_cpulist(&k, &p->cpuset_mems, err)) < 0)
 			return r;
 	}
-	vj_jnode_key(n, "io", &c);
+	vj_jnode_keyof(n, &cg_keys[CG_IO], &c);
 	if (c.obj) {
-		if ((r = vj_jnode_check_keys(&c, io_keys, err)) < 0)
+		if ((r = vj_jnode_check_keytab(&c, io_keys, err)) < 0 ||
+		    (r = parse_weight(&c, &io_keys[IO_WEIGHT], &p->io_weight, &p->has_io_weight, err)) < 0)
 			return r;
-		vj_jnode_key(&c, "weight", &k);
-		if (k.obj) {
-			int64_t v;
-			if ((r = vj_jnode_int(&k, 1, 10000, &v, err)) < 0)
-				return r;
-			p->io_weight = (uint64_t)v;
-			p->has_io_weight = true;
-		}
 	}
-	vj_jnode_key(n, "devices", &c);
+	vj_jnode_keyof(n, &cg_keys[CG_DEVICES], &c);
 	if (c.obj) {
-		if ((r = vj_jnode_enum(&c, dev, &choice, err)) < 0)
+		if ((r = vj_jnode_enum(&c, cg_keys[CG_DEVICES].values, &choice, err)) < 0)
 			return r;
 		p->devices = (enum vj_cgroup_devices)choice;
 	}
 	p->required = vj_cgroup_plan_has_limits(p);
-	vj_jnode_key(n, "required", &c);
+	vj_jnode_keyof(n, &cg_keys[CG_REQUIRED], &c);
 	if (c.obj) {
-		if ((r = vj_jnode_enum(&c, need, &choice, err)) < 0)
+		if ((r = vj_jnode_enum(&c, cg_keys[CG_REQUIRED].values, &choice, err)) < 0)
 			return r;
 		p->required = choice == 1;
 	}
@@ -292,7 +351,6 @@ static json_object *limit_json(uint64_t v)
 
 json_object *vj_cgroup_plan_to_json(const struct vj_cgroup_plan *p)
 {
-	static const char *const dev[] = { "off", "optional", "required" };
 	json_object *o = json_object_new_object();
 	vj_json_add_bool(o, "enabled", p->enabled);
 	vj_json_add_string(o, "required", p->required ? "required" : "optional");
@@ -340,7 +398,7 @@ json_object *vj_cgroup_plan_to_json(const struct vj_cgroup_plan *p)
 		vj_json_add_uint(m, "weight", p->io_weight);
 		vj_json_add(o, "io", m);
 	}
-	vj_json_add_string(o, "devices", dev[p->devices]);
+	vj_json_add_string(o, "devices", devices_names[p->devices]);
 	return o;
 }
 

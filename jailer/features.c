@@ -280,6 +280,36 @@ static void print_text(json_object *o, int depth, const char *prefix)
 	}
 }
 
+/* The profile keys by name (each key's type and values: --json): the keys
+ * on one line, "profile-keys", then the keys of each section an engine
+ * checks on a line of its own, "profile-keys.cgroup", relative to it. */
+static void add_key_names(json_object *t, json_object *pk)
+{
+	json_object *names = json_object_new_array();
+	json_object_object_add(t, "profile-keys", names);
+	json_object_object_foreach(pk, k, v) {
+		(void)v;
+		json_object *by = NULL, *list = NULL;
+		size_t len = strcspn(k, ".[");
+		_cleanup_free_ char *top = strndup(k, len);
+		if (!top)
+			abort();
+		json_object *sect = json_object_object_get(pk, top);
+		if (!sect || !json_object_object_get_ex(sect, "checked-by", &by)) {
+			json_object_array_add(names, json_object_new_string(k));
+			continue;
+		}
+		_cleanup_free_ char *line = vj_xasprintf("profile-keys.%s", top);
+		if (!json_object_object_get_ex(t, line, &list)) {
+			json_object_array_add(names, json_object_new_string(k));
+			list = json_object_new_array();
+			json_object_object_add(t, line, list);
+		} else {
+			json_object_array_add(list, json_object_new_string(k + len + (k[len] == '.')));
+		}
+	}
+}
+
 int vj_cmd_features(int argc, char **argv)
 {
 	bool json = false;
@@ -292,8 +322,9 @@ int vj_cmd_features(int argc, char **argv)
 			       "unprivileged caller may create them), cgroup hierarchies and controllers,\n"
 			       "seccomp actions, LSMs, KVM, the newer syscalls vmjail prefers, how it\n"
 			       "fits its callers (sd_notify, --exec, --keep-all-fds), and the profile and\n"
-			       "policy keys this version understands (by name; --json adds each profile\n"
-			       "key's type and values; see vmjail-profile(5) and vmjail-policy(5)).\n");
+			       "policy keys this version understands (by name, the keys of the seccomp,\n"
+			       "cgroup, qmp and lsm sections on lines of their own; --json adds each\n"
+			       "profile key's type and values; see vmjail-profile(5) and vmjail-policy(5)).\n");
 			return 0;
 		} else {
 			vj_error("features: %s: unknown argument (see vmjail features --help)", argv[i]);
@@ -303,15 +334,13 @@ int vj_cmd_features(int argc, char **argv)
 	_cleanup_json_ json_object *o = features_json();
 	if (json)
 		return vj_json_write(STDOUT_FILENO, o, true) < 0 ? VJ_EXIT_FAILURE : 0;
-	/* The profile keys by name (each key's type and values: --json). */
-	json_object *pk = NULL, *names = json_object_new_array();
-	if (json_object_object_get_ex(o, "profile-keys", &pk)) {
-		json_object_object_foreach(pk, k, v) {
-			(void)v;
-			json_object_array_add(names, json_object_new_string(k));
-		}
+	_cleanup_json_ json_object *t = json_object_new_object();
+	json_object_object_foreach(o, k, v) {
+		if (strcmp(k, "profile-keys") == 0)
+			add_key_names(t, v);
+		else
+			json_object_object_add(t, k, json_object_get(v));
 	}
-	json_object_object_add(o, "profile-keys", names);
-	print_text(o, 0, "");
+	print_text(t, 0, "");
 	return 0;
 }

@@ -202,6 +202,25 @@ int vj_jnode_check_keys(const struct vj_jnode *n, const char *const *allowed, st
 	return 0;
 }
 
+int vj_jnode_check_keytab(const struct vj_jnode *n, const struct vj_jkey *keys, struct vj_error *err)
+{
+	int r = vj_jnode_expect(n, json_type_object, err);
+	if (r < 0)
+		return r;
+	json_object_object_foreach(n->obj, k, v) {
+		const struct vj_jkey *t = keys;
+		while (t->name && strcmp(k, t->name) != 0)
+			t++;
+		if (!t->name) {
+			struct vj_jnode c;
+			vj_jnode_key(n, k, &c);
+			(void)v;
+			return vj_jnode_error(&c, err, 0, "unknown key");
+		}
+	}
+	return 0;
+}
+
 int vj_jnode_string(const struct vj_jnode *n, const char **out, struct vj_error *err)
 {
 	int r = vj_jnode_expect(n, json_type_string, err);

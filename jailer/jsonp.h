@@ -57,6 +57,45 @@ int vj_jnode_expect(const struct vj_jnode *n, json_type type, struct vj_error *e
 /* Every key of the object must be in allowed (NULL-terminated). */
 int vj_jnode_check_keys(const struct vj_jnode *n, const char *const *allowed, struct vj_error *err);
 
+/* ---- key tables ------------------------------------------------------------
+ * The keys of an object a parser reads strictly, as data that the parser
+ * and `vmjail features` (profile.c) both read, so that what is advertised
+ * is what is accepted: the parser checks an object's keys against the
+ * table (vj_jnode_check_keytab), looks each key up by the table's name
+ * (vj_jnode_keyof), and takes enum values and integer ranges from it.
+ * `types` is what the parser's code for the key accepts; that code checks
+ * it, with messages of its own (tests/bats/features.bats holds every key
+ * to its advertised types both ways). */
+enum {
+	VJ_JT_STR = 1u << 0,
+	VJ_JT_BOOL = 1u << 1,
+	VJ_JT_INT = 1u << 2,
+	VJ_JT_OBJ = 1u << 3,
+	VJ_JT_ARR = 1u << 4,
+	VJ_JT_NUM = 1u << 5, /* a number with a fraction (integers: VJ_JT_INT) */
+};
+#define VJ_JT_ANY (VJ_JT_STR | VJ_JT_BOOL | VJ_JT_INT | VJ_JT_OBJ | VJ_JT_ARR | VJ_JT_NUM)
+
+struct vj_jkey {
+	const char *name;            /* NULL ends a table */
+	unsigned types;              /* VJ_JT_* */
+	const char *const *values;   /* a string value is one of these (NULL-terminated) */
+	const struct vj_jkey *keys;  /* an object value's keys */
+	const struct vj_jkey *item;  /* an array value's elements (name NULL); their keys
+				      * when the elements may be objects */
+	int64_t min, max;            /* an integer value's range, when min < max */
+	const char *what;            /* for features: the form of a value, in words */
+};
+
+/* vj_jnode_check_keys() against a table's names: the same checks, the
+ * same messages. */
+int vj_jnode_check_keytab(const struct vj_jnode *n, const struct vj_jkey *keys, struct vj_error *err);
+/* vj_jnode_key() for a table entry's name. */
+static inline void vj_jnode_keyof(const struct vj_jnode *n, const struct vj_jkey *k, struct vj_jnode *out)
+{
+	vj_jnode_key(n, k->name, out);
+}
+
 /* Typed getters for n itself (present). */
 int vj_jnode_string(const struct vj_jnode *n, const char **out, struct vj_error *err);
 int vj_jnode_bool(const struct vj_jnode *n, bool *out, struct vj_error *err);

@@ -31,6 +31,7 @@
 
 #include "cli.h"
 #include "error.h"
+#include "jsonp.h"
 
 struct vj_jnode;
 struct vj_plan;
@@ -75,6 +76,9 @@ struct vj_lsm_plan {
 };
 
 int vj_lsm_plan_parse(struct vj_lsm_plan *p, const struct vj_jnode *n, struct vj_error *err);
+/* The section's keys as vj_lsm_plan_parse() reads them (jsonp.h), for
+ * `vmjail features`. */
+extern const struct vj_jkey vj_lsm_section_keys[];
 json_object *vj_lsm_plan_to_json(const struct vj_lsm_plan *p);
 void vj_lsm_plan_free(struct vj_lsm_plan *p);
 

@@ -35,7 +35,59 @@
 #include "jsonp.h"
 #include "jsonw.h"
 
+/* ---- the section's keys ----
+ * The tables the parsers below read (jsonp.h); `vmjail features`
+ * describes them (vj_lsm_section_keys). Every layer's object has "mode"
+ * first. */
+
 static const char *const need_names[] = { "off", "auto", "optional", "required", NULL };
+static const char *const port_words[] = { "any", "auto", NULL };
+enum { PORTS_ANY, PORTS_AUTO };
+#define CONTEXT_WHAT "a context USER:ROLE:TYPE:LEVEL"
+#define PORTS_WHAT "a list of TCP ports (0 to 65535), \"any\" or \"auto\""
+
+static const struct vj_jkey category_item = { NULL, VJ_JT_INT, .min = 0, .max = 1023 };
+static const struct vj_jkey port_item = { NULL, VJ_JT_INT, .min = 0, .max = 65535 };
+
+enum { LAYER_MODE };
+enum { SEL_LABEL = LAYER_MODE + 1, SEL_FILE_LABEL, SEL_MCS, SEL_CATEGORIES, SEL_RELABEL, SEL__COUNT };
+static const struct vj_jkey selinux_keys[] = {
+	[LAYER_MODE] = { "mode", VJ_JT_STR, .values = need_names },
+	[SEL_LABEL] = { "label", VJ_JT_STR, .what = CONTEXT_WHAT },
+	[SEL_FILE_LABEL] = { "file_label", VJ_JT_STR, .what = CONTEXT_WHAT },
+	[SEL_MCS] = { "mcs", VJ_JT_BOOL },
+	[SEL_CATEGORIES] = { "categories", VJ_JT_ARR, .item = &category_item,
+			     .what = "[FIRST, LAST]: category numbers 0 to 1023, FIRST below LAST" },
+	[SEL_RELABEL] = { "relabel", VJ_JT_BOOL },
+	[SEL__COUNT] = { NULL },
+};
+
+enum { AA_PROFILE = LAYER_MODE + 1, AA__COUNT };
+static const struct vj_jkey apparmor_keys[] = {
+	[LAYER_MODE] = { "mode", VJ_JT_STR, .values = need_names },
+	[AA_PROFILE] = { "profile", VJ_JT_STR, .what = "the name of a loaded AppArmor profile" },
+	[AA__COUNT] = { NULL },
+};
+
+enum { LL_TCP_BIND = LAYER_MODE + 1, LL_TCP_CONNECT, LL_SCOPE_SIGNAL, LL_SCOPE_ABSTRACT_UNIX, LL__COUNT };
+static const struct vj_jkey landlock_keys[] = {
+	[LAYER_MODE] = { "mode", VJ_JT_STR, .values = need_names },
+	[LL_TCP_BIND] = { "tcp_bind", VJ_JT_STR | VJ_JT_ARR, .values = port_words, .item = &port_item,
+			  .what = PORTS_WHAT },
+	[LL_TCP_CONNECT] = { "tcp_connect", VJ_JT_STR | VJ_JT_ARR, .values = port_words, .item = &port_item,
+			     .what = PORTS_WHAT },
+	[LL_SCOPE_SIGNAL] = { "scope_signal", VJ_JT_BOOL },
+	[LL_SCOPE_ABSTRACT_UNIX] = { "scope_abstract_unix", VJ_JT_BOOL },
+	[LL__COUNT] = { NULL },
+};
+
+enum { LSM_SELINUX, LSM_APPARMOR, LSM_LANDLOCK, LSM__COUNT };
+const struct vj_jkey vj_lsm_section_keys[] = {
+	[LSM_SELINUX] = { "selinux", VJ_JT_STR | VJ_JT_OBJ, .values = need_names, .keys = selinux_keys },
+	[LSM_APPARMOR] = { "apparmor", VJ_JT_STR | VJ_JT_OBJ, .values = need_names, .keys = apparmor_keys },
+	[LSM_LANDLOCK] = { "landlock", VJ_JT_STR | VJ_JT_OBJ, .values = need_names, .keys = landlock_keys },
+	[LSM__COUNT] = { NULL },
+};
 
 static int parse_mode(const struct vj_jnode *n, enum vj_lsm_need *out, struct vj_error *err)
 {
@@ -49,7 +101,7 @@ static int parse_mode(const struct vj_jnode *n, enum vj_lsm_need *out, struct vj
 
 /* A string is the mode; an object is checked against keys and its "mode"
  * read. *obj tells the caller whether to read the other keys. */
-static int parse_layer(const struct vj_jnode *n, const char *const *keys, enum vj_lsm_need *mode, bool *obj,
+static int parse_layer(const struct vj_jnode *n, const struct vj_jkey *keys, enum vj_lsm_need *mode, bool *obj,
 		       bool *mode_given, struct vj_error *err)
 {
 	*obj = false;
@@ -60,12 +112,12 @@ static int parse_layer(const struct vj_jnode *n, const char *const *keys, enum v
 	}
 	if (!json_object_is_type(n->obj, json_type_object))
 		return vj_jnode_error(n, err, 0, "expected \"required\", \"optional\", \"auto\", \"off\" or an object");
-	int r = vj_jnode_check_keys(n, keys, err);
+	int r = vj_jnode_check_keytab(n, keys, err);
 	if (r < 0)
 		return r;
 	*obj = true;
 	struct vj_jnode m;
-	vj_jnode_key(n, "mode", &m);
+	vj_jnode_keyof(n, &keys[LAYER_MODE], &m);
 	if (m.obj) {
 		*mode_given = true;
 		return parse_mode(&m, mode, err);
@@ -120,11 +172,11 @@ static int parse_ports(const struct vj_jnode *n, struct vj_lsm_ports *p, struct 
 	p->set = true;
 	if (json_object_is_type(n->obj, json_type_string)) {
 		const char *s = json_object_get_string(n->obj);
-		if (vj_streq(s, "auto")) {
+		if (vj_streq(s, port_words[PORTS_AUTO])) {
 			p->set = false;
 			return 0;
 		}
-		if (!vj_streq(s, "any"))
+		if (!vj_streq(s, port_words[PORTS_ANY]))
 			return vj_jnode_error(n, err, 0, "expected a list of TCP ports, \"any\" or \"auto\"");
 		p->any = true;
 		return 0;
@@ -138,7 +190,7 @@ static int parse_ports(const struct vj_jnode *n, struct vj_lsm_ports *p, struct 
 		struct vj_jnode e;
 		int64_t v;
 		vj_jnode_index(n, i, &e);
-		if ((r = vj_jnode_int(&e, 0, 65535, &v, err)) < 0)
+		if ((r = vj_jnode_int(&e, port_item.min, port_item.max, &v, err)) < 0)
 			return r;
 		p->ports[p->n++] = (uint16_t)v;
 	}
@@ -147,19 +199,19 @@ static int parse_ports(const struct vj_jnode *n, struct vj_lsm_ports *p, struct 
 
 static int parse_selinux(struct vj_lsm_plan *p, const struct vj_jnode *n, struct vj_error *err)
 {
-	static const char *const keys[] = { "mode", "label", "file_label", "mcs", "categories", "relabel", NULL };
+	const struct vj_jkey *keys = selinux_keys;
 	bool obj, given;
 	int r = parse_layer(n, keys, &p->selinux, &obj, &given, err);
 	if (r < 0 || !obj)
 		return r;
 	struct vj_jnode c;
-	vj_jnode_key(n, "label", &c);
+	vj_jnode_keyof(n, &keys[SEL_LABEL], &c);
 	if (c.obj && (r = parse_context(&c, &p->selinux_label, err)) < 0)
 		return r;
-	vj_jnode_key(n, "file_label", &c);
+	vj_jnode_keyof(n, &keys[SEL_FILE_LABEL], &c);
 	if (c.obj && (r = parse_context(&c, &p->selinux_file_label, err)) < 0)
 		return r;
-	vj_jnode_key(n, "categories", &c);
+	vj_jnode_keyof(n, &keys[SEL_CATEGORIES], &c);
 	if (c.obj) {
 		if (vj_jnode_expect(&c, json_type_array, err) < 0 || json_object_array_length(c.obj) != 2)
 			return vj_jnode_error(&c, err, 0, "expected [FIRST, LAST], category numbers 0..1023");
@@ -167,7 +219,7 @@ static int parse_selinux(struct vj_lsm_plan *p, const struct vj_jnode *n, struct
 		for (size_t i = 0; i < 2; i++) {
 			struct vj_jnode e;
 			vj_jnode_index(&c, i, &e);
-			if ((r = vj_jnode_int(&e, 0, 1023, &v[i], err)) < 0)
+			if ((r = vj_jnode_int(&e, category_item.min, category_item.max, &v[i], err)) < 0)
 				return r;
 		}
 		if (v[1] <= v[0])
@@ -176,8 +228,8 @@ static int parse_selinux(struct vj_lsm_plan *p, const struct vj_jnode *n, struct
 		p->selinux_mcs_lo = (int)v[0];
 		p->selinux_mcs_hi = (int)v[1];
 	}
-	if ((r = vj_jget_bool(n, "mcs", &p->selinux_mcs, err)) < 0 ||
-	    (r = vj_jget_bool(n, "relabel", &p->selinux_relabel, err)) < 0)
+	if ((r = vj_jget_bool(n, keys[SEL_MCS].name, &p->selinux_mcs, err)) < 0 ||
+	    (r = vj_jget_bool(n, keys[SEL_RELABEL].name, &p->selinux_relabel, err)) < 0)
 		return r;
 	if (!given && (p->selinux_label || p->selinux_file_label))
 		p->selinux = VJ_LSM_REQUIRED;
@@ -186,13 +238,12 @@ static int parse_selinux(struct vj_lsm_plan *p, const struct vj_jnode *n, struct
 
 static int parse_apparmor(struct vj_lsm_plan *p, const struct vj_jnode *n, struct vj_error *err)
 {
-	static const char *const keys[] = { "mode", "profile", NULL };
 	bool obj, given;
-	int r = parse_layer(n, keys, &p->apparmor, &obj, &given, err);
+	int r = parse_layer(n, apparmor_keys, &p->apparmor, &obj, &given, err);
 	if (r < 0 || !obj)
 		return r;
 	struct vj_jnode c;
-	vj_jnode_key(n, "profile", &c);
+	vj_jnode_keyof(n, &apparmor_keys[AA_PROFILE], &c);
 	if (c.obj && (r = parse_profile_name(&c, &p->apparmor_profile, err)) < 0)
 		return r;
 	if (!given && p->apparmor_profile)
@@ -202,21 +253,20 @@ static int parse_apparmor(struct vj_lsm_plan *p, const struct vj_jnode *n, struc
 
 static int parse_landlock(struct vj_lsm_plan *p, const struct vj_jnode *n, struct vj_error *err)
 {
-	static const char *const keys[] = { "mode", "tcp_bind", "tcp_connect", "scope_signal",
-					    "scope_abstract_unix", NULL };
+	const struct vj_jkey *keys = landlock_keys;
 	bool obj, given;
 	int r = parse_layer(n, keys, &p->landlock, &obj, &given, err);
 	if (r < 0 || !obj)
 		return r;
 	struct vj_jnode c;
-	vj_jnode_key(n, "tcp_bind", &c);
+	vj_jnode_keyof(n, &keys[LL_TCP_BIND], &c);
 	if (c.obj && (r = parse_ports(&c, &p->tcp_bind, err)) < 0)
 		return r;
-	vj_jnode_key(n, "tcp_connect", &c);
+	vj_jnode_keyof(n, &keys[LL_TCP_CONNECT], &c);
 	if (c.obj && (r = parse_ports(&c, &p->tcp_connect, err)) < 0)
 		return r;
-	if ((r = vj_jget_bool(n, "scope_signal", &p->scope_signal, err)) < 0 ||
-	    (r = vj_jget_bool(n, "scope_abstract_unix", &p->scope_abstract_unix, err)) < 0)
+	if ((r = vj_jget_bool(n, keys[LL_SCOPE_SIGNAL].name, &p->scope_signal, err)) < 0 ||
+	    (r = vj_jget_bool(n, keys[LL_SCOPE_ABSTRACT_UNIX].name, &p->scope_abstract_unix, err)) < 0)
 		return r;
 	return 0;
 }
@@ -232,23 +282,23 @@ static void defaults(struct vj_lsm_plan *p)
 
 int vj_lsm_plan_parse(struct vj_lsm_plan *p, const struct vj_jnode *n, struct vj_error *err)
 {
-	static const char *const keys[] = { "selinux", "apparmor", "landlock", NULL };
+	const struct vj_jkey *keys = vj_lsm_section_keys;
 	defaults(p);
 	if (!n || !n->obj)
 		return 0;
 	int r = vj_jnode_expect(n, json_type_object, err);
 	if (r < 0)
 		return r;
-	if ((r = vj_jnode_check_keys(n, keys, err)) < 0)
+	if ((r = vj_jnode_check_keytab(n, keys, err)) < 0)
 		return r;
 	struct vj_jnode c;
-	vj_jnode_key(n, "selinux", &c);
+	vj_jnode_keyof(n, &keys[LSM_SELINUX], &c);
 	if (c.obj && (r = parse_selinux(p, &c, err)) < 0)
 		goto fail;
-	vj_jnode_key(n, "apparmor", &c);
+	vj_jnode_keyof(n, &keys[LSM_APPARMOR], &c);
 	if (c.obj && (r = parse_apparmor(p, &c, err)) < 0)
 		goto fail;
-	vj_jnode_key(n, "landlock", &c);
+	vj_jnode_keyof(n, &keys[LSM_LANDLOCK], &c);
 	if (c.obj && (r = parse_landlock(p, &c, err)) < 0)
 		goto fail;
 	return 0;

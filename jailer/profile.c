@@ -38,12 +38,13 @@
 
 /* ---- schema ------------------------------------------------------------ */
 
+/* The same bits as the engines' key tables (jsonp.h). */
 enum {
-	J_STR = 1u << 0,
-	J_BOOL = 1u << 1,
-	J_INT = 1u << 2,
-	J_OBJ = 1u << 3,
-	J_ARR = 1u << 4,
+	J_STR = VJ_JT_STR,
+	J_BOOL = VJ_JT_BOOL,
+	J_INT = VJ_JT_INT,
+	J_OBJ = VJ_JT_OBJ,
+	J_ARR = VJ_JT_ARR,
 };
 
 enum merge_rule {
@@ -69,6 +70,7 @@ struct pkey {
 	unsigned flags;
 	const char *(*check_name)(const char *key); /* map keys: NULL or a reason */
 	const char *what;             /* for features: what a value means */
+	const struct vj_jkey *engine; /* P_ENGINE: the section's keys, as its engine reads them */
 };
 
 static const char *const userns_choices[] = { "auto", "always", "never", NULL };
@@ -171,10 +173,13 @@ static const struct pkey top_keys[] = {
 	{ "environment", J_OBJ, .keys = env_keys },
 	{ "filesystem", J_OBJ, .keys = fs_keys },
 	{ "process", J_OBJ, .keys = process_keys },
-	{ "seccomp", J_OBJ, .flags = P_ENGINE },
-	{ "cgroup", J_OBJ, .flags = P_ENGINE },
-	{ "qmp", J_OBJ, .flags = P_ENGINE },
-	{ "lsm", J_OBJ, .flags = P_ENGINE },
+	/* The engines check their own sections, against the tables given
+	 * here (features describes them). seccomp.c still checks against a
+	 * list of its own: its section's key names are checked here too. */
+	{ "seccomp", J_OBJ, .flags = P_ENGINE, .engine = vj_seccomp_section_keys },
+	{ "cgroup", J_OBJ, .flags = P_ENGINE, .engine = vj_cgroup_section_keys },
+	{ "qmp", J_OBJ, .flags = P_ENGINE, .engine = vj_qmp_section_keys },
+	{ "lsm", J_OBJ, .flags = P_ENGINE, .engine = vj_lsm_section_keys },
 	{ NULL },
 };
 static const struct pkey top_spec = { NULL, J_OBJ, .keys = top_keys };
@@ -717,19 +722,59 @@ static json_object *choices_json(const char *const *c)
 	return a;
 }
 
+/* "string|integer", "any" */
+static void type_names(unsigned types, char *buf, size_t size)
+{
+	static const struct { unsigned bit; const char *name; } names[] = {
+		{ VJ_JT_STR, "string" }, { VJ_JT_BOOL, "boolean" }, { VJ_JT_INT, "integer" },
+		{ VJ_JT_NUM, "number" }, { VJ_JT_OBJ, "object" },   { VJ_JT_ARR, "array" },
+	};
+	size_t off = 0;
+	buf[0] = '\0';
+	if ((types & VJ_JT_ANY) == VJ_JT_ANY) {
+		snprintf(buf, size, "any");
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(names) && off < size; i++)
+		if (types & names[i].bit)
+			off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? "|" : "", names[i].name);
+}
+
+/* An engine's key (jsonp.h), in the shape of the others: "type", "values"
+ * (a string is one of them), "min"/"max" (an integer's range), "items" (an
+ * array's elements are among them), "value" (in words); then its own keys
+ * ("PATH.KEY"), and those of its elements ("PATH[].KEY"). */
+static void describe_jkey(json_object *out, const char *path, const struct vj_jkey *k)
+{
+	char types[128], key[256];
+	type_names(k->types, types, sizeof(types));
+	json_object *d = json_object_new_object();
+	vj_json_add_string(d, "type", types);
+	if (k->values)
+		vj_json_add(d, "values", choices_json(k->values));
+	if (k->min < k->max) {
+		vj_json_add_int(d, "min", k->min);
+		vj_json_add_int(d, "max", k->max);
+	}
+	if (k->item && k->item->values)
+		vj_json_add(d, "items", choices_json(k->item->values));
+	if (k->what)
+		vj_json_add_string(d, "value", k->what);
+	vj_json_add(out, path, d);
+	for (const struct vj_jkey *c = k->keys; c && c->name; c++) {
+		snprintf(key, sizeof(key), "%s.%s", path, c->name);
+		describe_jkey(out, key, c);
+	}
+	for (const struct vj_jkey *c = k->item ? k->item->keys : NULL; c && c->name; c++) {
+		snprintf(key, sizeof(key), "%s[].%s", path, c->name);
+		describe_jkey(out, key, c);
+	}
+}
+
 static void describe(json_object *out, const char *path, const struct pkey *k)
 {
 	char types[128], key[256];
-	size_t off = 0;
-	types[0] = '\0';
-	static const struct { unsigned bit; const char *name; } names[] = {
-		{ J_STR, "string" }, { J_BOOL, "boolean" }, { J_INT, "integer" },
-		{ J_OBJ, "object" }, { J_ARR, "array" },
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (k->types & names[i].bit)
-			off += (size_t)snprintf(types + off, sizeof(types) - off, "%s%s", off ? "|" : "",
-						names[i].name);
+	type_names(k->types, types, sizeof(types));
 	json_object *d = json_object_new_object();
 	vj_json_add_string(d, "type", types);
 	if (k->choices)
@@ -748,6 +793,10 @@ static void describe(json_object *out, const char *path, const struct pkey *k)
 		vj_json_add(d, "items", choices_json(k->item->choices));
 	vj_json_add(out, path, d);
 
+	for (const struct vj_jkey *c = k->engine; c && c->name; c++) {
+		snprintf(key, sizeof(key), "%s.%s", path, c->name);
+		describe_jkey(out, key, c);
+	}
 	if (k->keys && !(k->types & J_ARR)) {
 		for (const struct pkey *c = k->keys; c->name; c++) {
 			snprintf(key, sizeof(key), "%s.%s", path, c->name);

@@ -11,6 +11,7 @@
 #include <json.h>
 
 #include "error.h"
+#include "jsonp.h"
 
 struct vj_jnode;
 struct vj_loop;
@@ -22,6 +23,9 @@ struct vj_qmp_plan {
 };
 
 int vj_qmp_plan_parse(struct vj_qmp_plan *p, const struct vj_jnode *n, struct vj_error *err);
+/* The section's keys as vj_qmp_plan_parse() reads them (jsonp.h), for
+ * `vmjail features`. */
+extern const struct vj_jkey vj_qmp_section_keys[];
 json_object *vj_qmp_plan_to_json(const struct vj_qmp_plan *p);
 void vj_qmp_plan_free(struct vj_qmp_plan *p);
 

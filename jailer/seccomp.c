@@ -82,11 +82,10 @@ static int plan_load_policy(struct vj_seccomp_plan *p, const char *policy, const
 
 static int plan_parse(struct vj_seccomp_plan *p, const struct vj_jnode *n, struct vj_error *err)
 {
-	static const char *const keys[] = { "policy", "debug", "learn", "comment", NULL };
 	if (!n || !vj_jnode_present(n))
 		return plan_load_policy(p, "generic", NULL, NULL, err);
 
-	int r = vj_jnode_check_keys(n, keys, err);
+	int r = vj_jnode_check_keytab(n, vj_seccomp_section_keys, err);
 	if (r < 0)
 		return r;
 	struct vj_jnode k;

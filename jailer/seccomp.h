@@ -67,6 +67,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "jsonp.h"
 
 struct vj_jnode;
 struct vj_loop;
@@ -89,6 +90,16 @@ struct vj_seccomp_plan {
 	enum vj_seccomp_mode mode;
 	char *learn_output; /* LEARN: where the learned policy is written */
 	void *priv;         /* engine-private (struct vj_sc_policy) */
+};
+
+/* The section's keys (jsonp.h): what seccomp.c's parser accepts and what
+ * `vmjail features` advertises (profile.c describes them). */
+static const struct vj_jkey vj_seccomp_section_keys[] = {
+	{ "policy", VJ_JT_STR, .what = "a policy name, or a path (relative to the profile's directory)" },
+	{ "debug", VJ_JT_BOOL },
+	{ "learn", VJ_JT_STR, .what = "an absolute path: where the learned policy is written" },
+	{ "comment", VJ_JT_ANY, .what = "ignored" },
+	{ NULL },
 };
 
 /* A compiled filter, ready for seccomp(SECCOMP_SET_MODE_FILTER). */

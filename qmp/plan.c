@@ -25,6 +25,52 @@
 #include "jsonw.h"
 #include "qmp-int.h"
 
+/* ---- the section's keys ----
+ * The tables the parsers below read (jsonp.h); `vmjail features`
+ * describes them (vj_qmp_section_keys). */
+
+static const char *const wiring_names[] = { "qemu", "qemu-storage-daemon", NULL };
+static const char *const check_names[] = { "warn", "error", "off", NULL };
+#define MODE_WHAT "an octal mode such as \"0600\" (at most 0777)"
+#define ID_RANGE .min = 0, .max = (int64_t)UINT32_MAX - 1
+
+static const struct vj_jkey wiring_item = { NULL, VJ_JT_STR };
+
+enum { SOCK_PATH, SOCK_POLICY, SOCK_MODE, SOCK_OWNER, SOCK_GROUP, SOCK__COUNT };
+static const struct vj_jkey socket_keys[] = {
+	[SOCK_PATH] = { "path", VJ_JT_STR, .what = "an absolute path, shorter than 108 bytes" },
+	[SOCK_POLICY] = { "policy", VJ_JT_STR | VJ_JT_OBJ, .values = vj_qmp_policy_names, .keys = vj_qmp_policy_keys,
+			  .what = "\"full\", \"readonly\", {\"allow\": [RULE...]} or {\"deny\": [RULE...]}" },
+	[SOCK_MODE] = { "mode", VJ_JT_STR, .what = MODE_WHAT },
+	[SOCK_OWNER] = { "owner", VJ_JT_INT, ID_RANGE },
+	[SOCK_GROUP] = { "group", VJ_JT_INT, ID_RANGE },
+	[SOCK__COUNT] = { NULL },
+};
+static const struct vj_jkey socket_item = { NULL, VJ_JT_OBJ, .keys = socket_keys };
+
+enum {
+	Q_ENABLED, Q_WIRING, Q_SOCKETS, Q_MODE, Q_OWNER, Q_GROUP, Q_DENY, Q_MAX_CLIENT_MESSAGE,
+	Q_MAX_TARGET_MESSAGE, Q_CLIENT_BUFFER, Q_SCHEMA_CHECK, Q__COUNT
+};
+/* QEMU refuses input of more than 2 Mi tokens; every token is at least a
+ * byte: max_client_message stays below. */
+const struct vj_jkey vj_qmp_section_keys[] = {
+	[Q_ENABLED] = { "enabled", VJ_JT_BOOL },
+	[Q_WIRING] = { "wiring", VJ_JT_STR | VJ_JT_ARR, .values = wiring_names, .item = &wiring_item,
+		       .what = "\"qemu\", \"qemu-storage-daemon\" or the monitor's arguments, one with \"{fd}\"" },
+	[Q_SOCKETS] = { "sockets", VJ_JT_ARR, .item = &socket_item },
+	[Q_MODE] = { "mode", VJ_JT_STR, .what = MODE_WHAT },
+	[Q_OWNER] = { "owner", VJ_JT_INT, ID_RANGE },
+	[Q_GROUP] = { "group", VJ_JT_INT, ID_RANGE },
+	[Q_DENY] = { "deny", VJ_JT_ARR, .item = &vj_qmp_rule_item, .what = "rules denied on every socket" },
+	[Q_MAX_CLIENT_MESSAGE] = { "max_client_message", VJ_JT_INT, .min = 4096, .max = 2000000 },
+	[Q_MAX_TARGET_MESSAGE] = { "max_target_message", VJ_JT_INT, .min = 65536, .max = 1 << 30 },
+	[Q_CLIENT_BUFFER] = { "client_buffer", VJ_JT_INT, .min = 4096, .max = 1 << 30 },
+	[Q_SCHEMA_CHECK] = { "schema_check", VJ_JT_STR, .values = check_names },
+	[Q__COUNT] = { NULL },
+};
+static const struct vj_jkey *const q_keys = vj_qmp_section_keys;
+
 static struct vj_qmp_cfg *cfg_new(void)
 {
 	struct vj_qmp_cfg *c = vj_xcalloc(1, sizeof(*c));
@@ -79,20 +125,19 @@ static int parse_mode(const struct vj_jnode *n, mode_t *out, struct vj_error *er
 	return 0;
 }
 
-static int parse_id(const struct vj_jnode *obj, const char *key, uint32_t *out, struct vj_error *err)
+static int parse_id(const struct vj_jnode *obj, const struct vj_jkey *k, uint32_t *out, struct vj_error *err)
 {
 	int64_t v = -1;
-	int r = vj_jget_int(obj, key, 0, (int64_t)UINT32_MAX - 1, &v, err);
+	int r = vj_jget_int(obj, k->name, k->min, k->max, &v, err);
 	if (r >= 0 && v >= 0)
 		*out = (uint32_t)v;
 	return r;
 }
 
-static int parse_size(const struct vj_jnode *obj, const char *key, uint64_t min, uint64_t max, size_t *out,
-		      struct vj_error *err)
+static int parse_size(const struct vj_jnode *obj, const struct vj_jkey *k, size_t *out, struct vj_error *err)
 {
 	int64_t v = (int64_t)*out;
-	int r = vj_jget_int(obj, key, (int64_t)min, (int64_t)max, &v, err);
+	int r = vj_jget_int(obj, k->name, k->min, k->max, &v, err);
 	if (r >= 0)
 		*out = (size_t)v;
 	return r;
@@ -101,7 +146,7 @@ static int parse_size(const struct vj_jnode *obj, const char *key, uint64_t min,
 static int parse_sockets(struct vj_qmp_cfg *c, const struct vj_jnode *n, mode_t dmode, uid_t duid,
 			 gid_t dgid, struct vj_error *err)
 {
-	static const char *const keys[] = { "path", "policy", "mode", "owner", "group", NULL };
+	const struct vj_jkey *keys = socket_keys;
 	int r = vj_jnode_expect(n, json_type_array, err);
 	if (r < 0)
 		return r;
@@ -111,9 +156,9 @@ static int parse_sockets(struct vj_qmp_cfg *c, const struct vj_jnode *n, mode_t 
 		const char *path;
 		vj_jnode_index(n, i, &e);
 		if ((r = vj_jnode_expect(&e, json_type_object, err)) < 0 ||
-		    (r = vj_jnode_check_keys(&e, keys, err)) < 0)
+		    (r = vj_jnode_check_keytab(&e, keys, err)) < 0)
 			return r;
-		vj_jnode_key(&e, "path", &k);
+		vj_jnode_keyof(&e, &keys[SOCK_PATH], &k);
 		if (!vj_jnode_present(&k))
 			return vj_jnode_error(&e, err, 0, "missing \"path\"");
 		if ((r = vj_jnode_abspath(&k, &path, err)) < 0)
@@ -128,7 +173,7 @@ static int parse_sockets(struct vj_qmp_cfg *c, const struct vj_jnode *n, mode_t 
 		s->mode = dmode;
 		s->uid = duid;
 		s->gid = dgid;
-		vj_jnode_key(&e, "policy", &k);
+		vj_jnode_keyof(&e, &keys[SOCK_POLICY], &k);
 		if (vj_jnode_present(&k))
 			r = vj_qmp_policy_parse(&s->policy, &k, err);
 		else
@@ -136,10 +181,11 @@ static int parse_sockets(struct vj_qmp_cfg *c, const struct vj_jnode *n, mode_t 
 		if (r < 0)
 			return r;
 		s->policy.global_deny = &c->deny;
-		vj_jnode_key(&e, "mode", &k);
+		vj_jnode_keyof(&e, &keys[SOCK_MODE], &k);
 		if (vj_jnode_present(&k) && (r = parse_mode(&k, &s->mode, err)) < 0)
 			return r;
-		if ((r = parse_id(&e, "owner", &s->uid, err)) < 0 || (r = parse_id(&e, "group", &s->gid, err)) < 0)
+		if ((r = parse_id(&e, &keys[SOCK_OWNER], &s->uid, err)) < 0 ||
+		    (r = parse_id(&e, &keys[SOCK_GROUP], &s->gid, err)) < 0)
 			return r;
 	}
 	return 0;
@@ -147,10 +193,9 @@ static int parse_sockets(struct vj_qmp_cfg *c, const struct vj_jnode *n, mode_t 
 
 static int parse_wiring(struct vj_qmp_cfg *c, const struct vj_jnode *n, struct vj_error *err)
 {
-	static const char *const names[] = { "qemu", "qemu-storage-daemon", NULL };
 	int r, idx;
 	if (json_object_is_type(n->obj, json_type_string)) {
-		if ((r = vj_jnode_enum(n, names, &idx, err)) < 0)
+		if ((r = vj_jnode_enum(n, wiring_names, &idx, err)) < 0)
 			return r;
 		c->wiring = idx == 0 ? VJ_QMP_WIRING_QEMU : VJ_QMP_WIRING_QSD;
 		return 0;
@@ -170,10 +215,6 @@ static int parse_wiring(struct vj_qmp_cfg *c, const struct vj_jnode *n, struct v
 
 int vj_qmp_plan_parse(struct vj_qmp_plan *p, const struct vj_jnode *n, struct vj_error *err)
 {
-	static const char *const keys[] = { "enabled", "wiring", "sockets", "mode", "owner", "group", "deny",
-					    "max_client_message", "max_target_message", "client_buffer",
-					    "schema_check", NULL };
-	static const char *const checks[] = { "warn", "error", "off", NULL };
 	struct vj_qmp_cfg *c = cfg_new();
 	struct vj_jnode k;
 	int r, idx;
@@ -181,38 +222,36 @@ int vj_qmp_plan_parse(struct vj_qmp_plan *p, const struct vj_jnode *n, struct vj
 	p->enabled = false;
 	if (!n || !vj_jnode_present(n))
 		return 0;
-	if ((r = vj_jnode_expect(n, json_type_object, err)) < 0 || (r = vj_jnode_check_keys(n, keys, err)) < 0)
+	if ((r = vj_jnode_expect(n, json_type_object, err)) < 0 || (r = vj_jnode_check_keytab(n, q_keys, err)) < 0)
 		return r;
-	vj_jnode_key(n, "wiring", &k);
+	vj_jnode_keyof(n, &q_keys[Q_WIRING], &k);
 	if (vj_jnode_present(&k) && (r = parse_wiring(c, &k, err)) < 0)
 		return r;
-	vj_jnode_key(n, "deny", &k);
+	vj_jnode_keyof(n, &q_keys[Q_DENY], &k);
 	if (vj_jnode_present(&k) && (r = vj_qmp_rules_parse(&c->deny, &k, err)) < 0)
 		return r;
 	mode_t dmode = 0600;
 	uint32_t duid = (uint32_t)-1, dgid = (uint32_t)-1;
-	vj_jnode_key(n, "mode", &k);
+	vj_jnode_keyof(n, &q_keys[Q_MODE], &k);
 	if (vj_jnode_present(&k) && (r = parse_mode(&k, &dmode, err)) < 0)
 		return r;
-	if ((r = parse_id(n, "owner", &duid, err)) < 0 || (r = parse_id(n, "group", &dgid, err)) < 0)
+	if ((r = parse_id(n, &q_keys[Q_OWNER], &duid, err)) < 0 || (r = parse_id(n, &q_keys[Q_GROUP], &dgid, err)) < 0)
 		return r;
-	vj_jnode_key(n, "sockets", &k);
+	vj_jnode_keyof(n, &q_keys[Q_SOCKETS], &k);
 	if (vj_jnode_present(&k) && (r = parse_sockets(c, &k, dmode, duid, dgid, err)) < 0)
 		return r;
-	/* QEMU refuses input of more than 2 Mi tokens; every token is at
-	 * least a byte. */
-	if ((r = parse_size(n, "max_client_message", 4096, 2000000, &c->max_client_message, err)) < 0 ||
-	    (r = parse_size(n, "max_target_message", 65536, 1u << 30, &c->max_target_message, err)) < 0 ||
-	    (r = parse_size(n, "client_buffer", 4096, 1u << 30, &c->client_buffer, err)) < 0)
+	if ((r = parse_size(n, &q_keys[Q_MAX_CLIENT_MESSAGE], &c->max_client_message, err)) < 0 ||
+	    (r = parse_size(n, &q_keys[Q_MAX_TARGET_MESSAGE], &c->max_target_message, err)) < 0 ||
+	    (r = parse_size(n, &q_keys[Q_CLIENT_BUFFER], &c->client_buffer, err)) < 0)
 		return r;
-	vj_jnode_key(n, "schema_check", &k);
+	vj_jnode_keyof(n, &q_keys[Q_SCHEMA_CHECK], &k);
 	if (vj_jnode_present(&k)) {
-		if ((r = vj_jnode_enum(&k, checks, &idx, err)) < 0)
+		if ((r = vj_jnode_enum(&k, check_names, &idx, err)) < 0)
 			return r;
 		c->schema_check = (enum vj_qmp_check)idx;
 	}
 	p->enabled = c->n_sockets > 0;
-	return vj_jget_bool(n, "enabled", &p->enabled, err);
+	return vj_jget_bool(n, q_keys[Q_ENABLED].name, &p->enabled, err);
 }
 
 static json_object *mode_json(mode_t m)
@@ -224,7 +263,6 @@ static json_object *mode_json(mode_t m)
 
 json_object *vj_qmp_plan_to_json(const struct vj_qmp_plan *p)
 {
-	static const char *const checks[] = { "warn", "error", "off" };
 	const struct vj_qmp_cfg *c = vj_qmp_cfg(p);
 	json_object *o = json_object_new_object();
 	vj_json_add_bool(o, "enabled", p->enabled);
@@ -252,7 +290,7 @@ json_object *vj_qmp_plan_to_json(const struct vj_qmp_plan *p)
 	vj_json_add_uint(o, "max_client_message", c->max_client_message);
 	vj_json_add_uint(o, "max_target_message", c->max_target_message);
 	vj_json_add_uint(o, "client_buffer", c->client_buffer);
-	vj_json_add_string(o, "schema_check", checks[c->schema_check]);
+	vj_json_add_string(o, "schema_check", check_names[c->schema_check]);
 	return o;
 }
 

@@ -99,6 +99,29 @@ void vj_qmp_rules_readonly(struct vj_qmp_rules *r)
 		rules_add(r, readonly_allow[i])->builtin = true;
 }
 
+/* ---- the keys of rules and policies ----
+ * The tables the parsers below read (jsonp.h); `vmjail features`
+ * describes them as part of the "qmp" section (plan.c). */
+
+const char *const vj_qmp_policy_names[] = { "full", "readonly", NULL };
+
+enum { RULE_COMMAND, RULE_ARGUMENTS, RULE__COUNT };
+static const struct vj_jkey rule_keys[] = {
+	[RULE_COMMAND] = { "command", VJ_JT_STR, .what = "a command name or glob, such as \"query-*\"" },
+	[RULE_ARGUMENTS] = { "arguments", VJ_JT_OBJ,
+			     .what = "argument name -> a glob, \"!glob\" (not matching), or \"*\" (present)" },
+	[RULE__COUNT] = { NULL },
+};
+const struct vj_jkey vj_qmp_rule_item = { NULL, VJ_JT_STR | VJ_JT_OBJ, .keys = rule_keys };
+
+enum { POL_ALLOW, POL_DENY, POL_DEFAULTS, POL__COUNT };
+const struct vj_jkey vj_qmp_policy_keys[] = {
+	[POL_ALLOW] = { "allow", VJ_JT_ARR, .item = &vj_qmp_rule_item, .what = "rules: only the commands they match run" },
+	[POL_DENY] = { "deny", VJ_JT_ARR, .item = &vj_qmp_rule_item, .what = "rules: the commands they match are denied" },
+	[POL_DEFAULTS] = { "defaults", VJ_JT_BOOL, .what = "with \"deny\": the built-in deny list too (default true)" },
+	[POL__COUNT] = { NULL },
+};
+
 static bool valid_name_glob(const char *s)
 {
 	if (!*s || strlen(s) > 128)
@@ -112,7 +135,6 @@ static bool valid_name_glob(const char *s)
 
 int vj_qmp_rules_parse(struct vj_qmp_rules *r, const struct vj_jnode *n, struct vj_error *err)
 {
-	static const char *const keys[] = { "command", "arguments", NULL };
 	int k = vj_jnode_expect(n, json_type_array, err);
 	if (k < 0)
 		return k;
@@ -125,9 +147,9 @@ int vj_qmp_rules_parse(struct vj_qmp_rules *r, const struct vj_jnode *n, struct 
 			c = e;
 		} else {
 			if ((k = vj_jnode_expect(&e, json_type_object, err)) < 0 ||
-			    (k = vj_jnode_check_keys(&e, keys, err)) < 0)
+			    (k = vj_jnode_check_keytab(&e, rule_keys, err)) < 0)
 				return k;
-			vj_jnode_key(&e, "command", &c);
+			vj_jnode_keyof(&e, &rule_keys[RULE_COMMAND], &c);
 			if (!vj_jnode_present(&c))
 				return vj_jnode_error(&e, err, 0, "missing \"command\"");
 		}
@@ -138,7 +160,7 @@ int vj_qmp_rules_parse(struct vj_qmp_rules *r, const struct vj_jnode *n, struct 
 		struct vj_qmp_rule *x = rules_add(r, name);
 		if (e.obj == c.obj)
 			continue;
-		vj_jnode_key(&e, "arguments", &a);
+		vj_jnode_keyof(&e, &rule_keys[RULE_ARGUMENTS], &a);
 		if (!vj_jnode_present(&a))
 			continue;
 		if ((k = vj_jnode_expect(&a, json_type_object, err)) < 0)
@@ -193,32 +215,31 @@ void vj_qmp_policy_init_named(struct vj_qmp_policy *p, const char *name)
 
 int vj_qmp_policy_parse(struct vj_qmp_policy *p, const struct vj_jnode *n, struct vj_error *err)
 {
-	static const char *const names[] = { "full", "readonly", NULL };
-	static const char *const keys[] = { "allow", "deny", "defaults", NULL };
+	const struct vj_jkey *keys = vj_qmp_policy_keys;
 	int k, idx;
 	memset(p, 0, sizeof(*p));
 	if (json_object_is_type(n->obj, json_type_string)) {
-		if ((k = vj_jnode_enum(n, names, &idx, err)) < 0)
+		if ((k = vj_jnode_enum(n, vj_qmp_policy_names, &idx, err)) < 0)
 			return k;
-		vj_qmp_policy_init_named(p, names[idx]);
+		vj_qmp_policy_init_named(p, vj_qmp_policy_names[idx]);
 		return 0;
 	}
 	if ((k = vj_jnode_expect(n, json_type_object, err)) < 0 ||
-	    (k = vj_jnode_check_keys(n, keys, err)) < 0)
+	    (k = vj_jnode_check_keytab(n, keys, err)) < 0)
 		return k;
 	struct vj_jnode allow, deny;
 	bool defaults = true;
-	vj_jnode_key(n, "allow", &allow);
-	vj_jnode_key(n, "deny", &deny);
+	vj_jnode_keyof(n, &keys[POL_ALLOW], &allow);
+	vj_jnode_keyof(n, &keys[POL_DENY], &deny);
 	if (vj_jnode_present(&allow) == vj_jnode_present(&deny))
 		return vj_jnode_error(n, err, 0, "exactly one of \"allow\" and \"deny\" is needed");
-	if ((k = vj_jget_bool(n, "defaults", &defaults, err)) < 0)
+	if ((k = vj_jget_bool(n, keys[POL_DEFAULTS].name, &defaults, err)) < 0)
 		return k;
 	p->name = vj_xstrdup("custom");
 	if (vj_jnode_present(&allow)) {
 		p->kind = VJ_QMP_POLICY_ALLOW;
 		struct vj_jnode d;
-		vj_jnode_key(n, "defaults", &d);
+		vj_jnode_keyof(n, &keys[POL_DEFAULTS], &d);
 		if (vj_jnode_present(&d))
 			return vj_jnode_error(&d, err, 0, "only meaningful with \"deny\"");
 		return vj_qmp_rules_parse(&p->rules, &allow, err);

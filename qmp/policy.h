@@ -27,6 +27,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "jsonp.h"
 
 struct vj_jnode;
 
@@ -64,6 +65,13 @@ json_object *vj_qmp_rules_to_json(const struct vj_qmp_rules *r);
 /* The built-in lists (doc/qmp-proxy.md says why each entry is there). */
 void vj_qmp_rules_default_deny(struct vj_qmp_rules *r);
 void vj_qmp_rules_readonly(struct vj_qmp_rules *r);
+
+/* The keys and names the parsers read (jsonp.h), for the "qmp" section's
+ * table (plan.c): the named policies, a custom policy's keys, and a rule
+ * (a string, or an object with these keys). */
+extern const char *const vj_qmp_policy_names[];
+extern const struct vj_jkey vj_qmp_policy_keys[];
+extern const struct vj_jkey vj_qmp_rule_item;
 
 /* "full" | "readonly" | {"allow": [...]} | {"deny": [...], "defaults": bool} */
 int vj_qmp_policy_parse(struct vj_qmp_policy *p, const struct vj_jnode *n, struct vj_error *err);

@@ -8,7 +8,10 @@
 # through setpriv when the suite runs as root). The profile and policy
 # keys it advertises are each fed to `vmjail check` and `vmjail seccomp
 # check`, which must accept them; the keys the shipped profiles and
-# policies use must all be advertised.
+# policies use must all be advertised. The keys of the sections the
+# engines check (seccomp, cgroup, qmp, lsm) are also held to their
+# advertised types, values and ranges the other way (anything else is
+# refused), and a made-up key beside each is refused.
 
 load helpers
 
@@ -88,6 +91,19 @@ EOF
 	line=$(grep '^profile-keys ' <<<"$output")
 	for k in '"namespaces.user"' '"filesystem.mounts[].type"' '"process.keep_fds"' '"seccomp"'; do
 		assert_contains "profile-keys line" "$line" "$k" || return 1
+	done
+	assert_not_contains "profile-keys line" "$line" '"cgroup.memory.max"' || return 1
+	# the keys of the sections the engines check: a line each, relative
+	# to the section, the same names as --json lists
+	"$VMJAIL" features --json >"$VJ_T/f.json" || return 1
+	for k in seccomp cgroup qmp lsm; do
+		line=$(grep "^profile-keys\.$k " <<<"$output") || fail "no line for profile-keys.$k" || { show; return 1; }
+		assert_eq "profile-keys.$k" "$("$VJ_PY" -c '
+import json, sys
+sect = sys.argv[2]
+print(json.dumps([k[len(sect):].lstrip(".") for k in json.load(open(sys.argv[1]))["profile-keys"]
+                  if k.startswith(sect + ".") or k.startswith(sect + "[")], separators=(",", ":")))
+' "$VJ_T/f.json" "$k")" "$(sed 's/^[^ ]* *//' <<<"$line")" || return 1
 	done
 	run --separate-stderr "$VMJAIL" features --help
 	assert_status 0
@@ -441,13 +457,18 @@ print("%d policies accepted, %d shipped policies use only advertised keys" % (n,
 
 # Every advertised profile key (each of its values where it lists them)
 # in a profile extending generic: `vmjail check` accepts each. The keys
-# the shipped profiles use are all advertised.
+# the shipped profiles use are all advertised, those of the sections the
+# engines check (seccomp, cgroup, qmp, lsm) included. The keys inside
+# those sections are tried one by one by check_engine_keys below.
 check_profile_keys() {
 	features_json || return 1
 	mkdir_for_jail "$VJ_T/w" "$VJ_T/w/dir"
 	py '
 import glob, json, os, pwd, grp, subprocess, sys
-j = json.load(open(sys.argv[1]))["profile-keys"]
+adv = json.load(open(sys.argv[1]))["profile-keys"]
+engines = [k for k, d in adv.items() if d.get("checked-by")]
+# the keys outside the sections the engines check (and the sections themselves)
+j = {k: d for k, d in adv.items() if k in engines or k.split(".")[0].split("[")[0] not in engines}
 vmjail, tdir, profdir = sys.argv[2], sys.argv[3], sys.argv[4]
 os.umask(0o022)
 d = os.path.join(tdir, "dir")
@@ -537,17 +558,19 @@ p = os.path.join(tdir, "bogus.json")
 json.dump({"extends": "generic", "process": {"no_such_key": 1}}, open(p, "w"))
 if subprocess.run([vmjail, "check", "--profile", p], capture_output=True).returncode != 125:
     sys.exit("vmjail check accepts an unknown key")
-# the shipped profiles use no key features does not advertise
+# the shipped profiles use no key features does not advertise; a value is
+# walked into where features lists keys below it (not into maps such as
+# rlimits and environment.set)
+def below(key):
+    return any(a.startswith(key) for a in adv)
 def walk(doc, path, f):
     for k, v in doc.items():
         key = path + k
-        if key not in j:
+        if key not in adv:
             sys.exit("%s: key %s is not advertised" % (f, key))
-        if j[key].get("checked-by") or k in ("set", "rlimits") and path in ("environment.", ""):
-            continue
-        if isinstance(v, dict):
+        if isinstance(v, dict) and below(key + "."):
             walk(v, key + ".", f)
-        elif isinstance(v, list):
+        elif isinstance(v, list) and below(key + "[]."):
             for e in v:
                 if isinstance(e, dict):
                     walk(e, key + "[].", f)
@@ -566,4 +589,191 @@ print("%d profiles accepted, %d shipped profiles use only advertised keys" % (n,
 @test "user: every advertised profile key (and each listed value) is accepted by vmjail check" {
 	caller user
 	check_profile_keys
+}
+
+# The sections the engines check (seccomp, cgroup, qmp, lsm): every key
+# features lists inside them, in a profile extending generic, with `vmjail
+# check --profile FILE` as the oracle:
+#  - accepted (exit 0) with a value built from what features says: each
+#    of its "values", both booleans, its "min" and "max", each of its
+#    "items", an object, and for what features can only say in words a
+#    sample from this test; every type it advertises is tried;
+#  - refused (exit 125, the message naming the file and the key's JSON
+#    path) with a value of every type it does not advertise, a string
+#    outside its "values", an integer just outside [min, max];
+#  - a made-up key next to it ("cgroup.no_such_key") is refused, exit 125,
+#    "FILE: PATH: unknown key".
+# Objects a key sits in get what they need to be valid otherwise (a
+# socket's path, a rule's command, ...).
+check_engine_keys() {
+	features_json || return 1
+	mkdir_for_jail "$VJ_T/w"
+	local script
+	script=$(
+		cat <<'EOF'
+import json, os, subprocess, sys
+adv = json.load(open(sys.argv[1]))["profile-keys"]
+vmjail, tdir = sys.argv[2], sys.argv[3]
+engines = sorted(k for k, d in adv.items() if d.get("checked-by"))
+if engines != ["cgroup", "lsm", "qmp", "seccomp"]:
+    sys.exit("sections checked by engines: %r" % engines)
+def section(k):
+    return k.split(".")[0].split("[")[0]
+keys = {k: d for k, d in adv.items() if section(k) in engines and k not in engines}
+for e in engines:
+    if not any(section(k) == e for k in keys):
+        sys.exit("%s: no key of the section is advertised" % e)
+
+sock = os.path.join(tdir, "q.sock")
+CONTEXT = "system_u:system_r:svirt_t:s0"
+# What features says only in words ("value"): samples, by key. Each must
+# be valid; the test fails when a key has a type no sample covers.
+words = {
+    "seccomp.policy": ["generic"],
+    "seccomp.learn": [os.path.join(tdir, "learned.json")],
+    "cgroup.parent": ["/vmjail-features-test"],
+    "cgroup.memory.max": ["64M", "max"],
+    "cgroup.memory.swap_max": ["0", "1G", "max"],
+    "cgroup.cpu.max": [1.5, 2, {"quota_us": 50000, "period_us": 100000}],
+    "cgroup.cpuset.cpus": ["0", "0-1,3"],
+    "cgroup.cpuset.mems": ["0"],
+    "qmp.wiring": [["-chardev", "socket,id=m,fd={fd}", "-mon", "chardev=m,mode=control"]],
+    "qmp.sockets": [[{"path": sock}], []],
+    "qmp.sockets[].path": [sock],
+    "qmp.sockets[].policy": [{"allow": ["query-*"]}, {"deny": ["quit"], "defaults": False}],
+    "qmp.sockets[].policy.allow": [["query-*", {"command": "query-status"}], []],
+    "qmp.sockets[].policy.deny": [["quit", {"command": "migrate", "arguments": {"uri": "exec:*"}}]],
+    "qmp.sockets[].mode": ["0660"],
+    "qmp.mode": ["0600"],
+    "qmp.deny": [["quit", {"command": "migrate", "arguments": {"uri": "exec:*"}}], []],
+    "lsm.selinux.label": [CONTEXT],
+    "lsm.selinux.file_label": ["system_u:object_r:svirt_image_t:s0"],
+    "lsm.selinux.categories": [[0, 1023], [10, 11]],
+    "lsm.apparmor.profile": ["vmjail-features-test"],
+    "lsm.landlock.tcp_bind": [[], [0, 8080, 65535]],
+    "lsm.landlock.tcp_connect": [[], [443]],
+}
+for k in keys:
+    if k.endswith(".command"):
+        words.setdefault(k, ["query-*", "quit"])
+    elif k.endswith(".arguments"):
+        words.setdefault(k, [{"uri": "exec:*", "blockdev": "!drive-*", "opts": "*"}, {}])
+extra = sorted(set(words) - set(keys))
+if extra:
+    sys.exit("samples for keys features does not advertise: %r" % extra)
+
+# The objects a key sits in, made valid apart from the key.
+def companions(obj, key):
+    if obj == "qmp.sockets[]":
+        return {"path": sock}
+    if obj == "qmp.sockets[].policy":
+        return {} if key in ("allow", "deny") else {"deny": []}
+    if obj.endswith("allow[]") or obj.endswith("deny[]"):
+        return {"command": "query-*"}
+    if obj == "cgroup.cpu.max":
+        return {"quota_us": 50000}
+    return {}
+
+def frag(key, value):
+    """The profile fragment setting key (a features path) to value."""
+    segs = [(p[:-2], True) if p.endswith("[]") else (p, False) for p in key.split(".")]
+    cur = value
+    for i in range(len(segs) - 1, 0, -1):
+        obj = ".".join(n + ("[]" if a else "") for n, a in segs[:i])
+        o = dict(companions(obj, segs[i][0]))
+        o[segs[i][0]] = cur
+        cur = [o] if segs[i - 1][1] else o
+    return {segs[0][0]: cur}
+
+n = 0
+def check(frag):
+    global n
+    n += 1
+    p = os.path.join(tdir, "prof%d.json" % n)
+    doc = {"extends": "generic"}
+    doc.update(frag)
+    with open(p, "w") as f:
+        json.dump(doc, f)
+    r = subprocess.run([vmjail, "check", "--profile", p, "--", "/bin/true"], capture_output=True, text=True)
+    return p, doc, r
+def accepted(key, value):
+    p, doc, r = check(frag(key, value))
+    if r.returncode != 0:
+        sys.exit("%s = %s: vmjail check refuses %s: %s" % (key, json.dumps(value), json.dumps(doc), r.stderr.strip()))
+def refused(what, key, value, path, says=""):
+    p, doc, r = check(frag(key, value))
+    want = "%s: %s: %s" % (p, path, says)
+    if r.returncode != 125 or want not in r.stderr:
+        sys.exit("%s: vmjail check of %s: expected exit status 125 and [%s], got %d: %s"
+                 % (what, json.dumps(doc), want, r.returncode, r.stderr.strip()))
+
+def jtype(v):
+    return {str: "string", bool: "boolean", int: "integer", float: "number", dict: "object", list: "array"}[type(v)]
+ALL = ["string", "boolean", "integer", "number", "object", "array"]
+WRONG = {"string": "no-such-value", "boolean": True, "integer": 7, "number": 1.5, "object": {}, "array": []}
+INT64_MAX = 2**63 - 1
+n_ok = n_bad = 0
+for k, d in keys.items():
+    types = ALL if d["type"] == "any" else d["type"].split("|")
+    bad = [t for t in types if t not in ALL]
+    if bad:
+        sys.exit("%s: unknown type %r" % (k, bad))
+    vals = list(words.get(k, []))
+    vals += d.get("values", [])
+    if "boolean" in types:
+        vals += [True, False]
+    if "min" in d:
+        vals += [d["min"], d["max"]]
+    if "items" in d:
+        vals += [[i] for i in d["items"]]
+    if d["type"] == "any":
+        vals += ["c", True, 1, 1.5, {}, []]
+    if "object" in types and not any(isinstance(v, dict) for v in vals) and \
+            any(a.startswith(k + ".") for a in keys):
+        vals.append({})
+    for t in types:
+        if not any(jtype(v) == t for v in vals):
+            sys.exit("%s: no %s value to try: give the key a sample here (words)" % (k, t))
+    for v in vals:
+        if jtype(v) not in types:
+            sys.exit("%s: the sample %s is not of an advertised type %s" % (k, json.dumps(v), d["type"]))
+        accepted(k, v)
+        n_ok += 1
+    path = k.replace("[]", "[0]")
+    for t in ALL:
+        if t not in types and not (t == "integer" and "number" in types):
+            refused("%s as %s" % (k, t), k, WRONG[t], path)
+            n_bad += 1
+    if "values" in d and "string" in types:
+        refused("%s outside its values" % k, k, "no-such-value", path)
+        n_bad += 1
+    if "min" in d:
+        refused("%s below its min" % k, k, d["min"] - 1, path)
+        n_bad += 1
+        # json-c reads integers above INT64_MAX as INT64_MAX: nothing
+        # beyond that maximum can be told apart from it.
+        if d["max"] < INT64_MAX:
+            refused("%s above its max" % k, k, d["max"] + 1, path)
+            n_bad += 1
+
+# A made-up key next to every advertised one. The parser of cgroup.cpu.max
+# names the object instead, with the forms it takes.
+objects = sorted(set(k.rsplit(".", 1)[0] for k in keys))
+instead = {"cgroup.cpu.max": ("cgroup.cpu.max", "expected a number of CPUs")}
+for o in objects:
+    path, says = instead.get(o, (o.replace("[]", "[0]") + ".no_such_key", "unknown key"))
+    refused("made-up key in %s" % o, o + ".no_such_key", 1, path, says)
+print("%d keys of %s: %d values accepted, %d refused, a made-up key refused in %d objects"
+      % (len(keys), ", ".join(engines), n_ok, n_bad, len(objects)))
+EOF
+	)
+	py "$script" "$VJ_T/f.json" "$VMJAIL" "$VJ_T/w" || { show; return 1; }
+}
+@test "root: every key of the seccomp, cgroup, qmp and lsm sections is accepted as advertised; a made-up one is refused" {
+	caller root
+	check_engine_keys
+}
+@test "user: every key of the seccomp, cgroup, qmp and lsm sections is accepted as advertised; a made-up one is refused" {
+	caller user
+	check_engine_keys
 }

@@ -578,6 +578,33 @@ static void test_json(void)
 	ok(types && json_object_array_length(types) == VJ_MOUNT__COUNT, "features: mount types listed");
 	ok(get(keys, "namespaces.user") && get(keys, "rlimits") && get(keys, "process.keep_fds"),
 	   "features: keys listed");
+	/* The engines' sections: every key of the tables their parsers read,
+	 * below the section, and the nested ones by their paths. */
+	static const struct { const char *name; const struct vj_jkey *keys; } engines[] = {
+		{ "seccomp", vj_seccomp_section_keys }, { "cgroup", vj_cgroup_section_keys },
+		{ "qmp", vj_qmp_section_keys },         { "lsm", vj_lsm_section_keys },
+	};
+	bool all = true;
+	for (size_t i = 0; i < ARRAY_SIZE(engines); i++) {
+		all &= get(get(keys, engines[i].name), "checked-by") != NULL;
+		for (const struct vj_jkey *k = engines[i].keys; k->name; k++) {
+			_cleanup_free_ char *path = vj_xasprintf("%s.%s", engines[i].name, k->name);
+			all &= get(keys, path) != NULL;
+		}
+	}
+	ok(all, "features: every key of the engines' tables listed");
+	json_object *w = get(keys, "cgroup.cpu.weight");
+	ok(w && vj_streq(json_object_get_string(get(w, "type")), "integer") &&
+	   json_object_get_int64(get(w, "min")) == 1 && json_object_get_int64(get(w, "max")) == 10000,
+	   "features: cgroup.cpu.weight is an integer in [1, 10000]");
+	ok(get(keys, "cgroup.memory.max") && get(keys, "cgroup.cpu.max.quota_us") &&
+	   get(keys, "qmp.sockets[].policy.allow[].command") && get(keys, "qmp.deny[].arguments") &&
+	   get(keys, "lsm.landlock.tcp_bind") && get(keys, "lsm.selinux.categories") && get(keys, "seccomp.learn"),
+	   "features: nested engine keys listed by path");
+	is_str(json_object_get_string(get(get(keys, "lsm.landlock.tcp_bind"), "type")), "string|array",
+	       "features: lsm.landlock.tcp_bind's types");
+	is_str(json_object_get_string(get(get(keys, "seccomp.comment"), "type")), "any", "features: seccomp.comment's type");
+	ok(!get(keys, "cgroup.no_such_key"), "features: nothing made up");
 }
 
 int main(void)
