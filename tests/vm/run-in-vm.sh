@@ -20,6 +20,10 @@
 #   --mem MB         guest memory (default 1024)
 #   --tap            the command prints TAP: when the VM cannot run here,
 #                    print "1..0 # SKIP reason" and exit 0 instead of 77
+#   --init-exec      after its setup, the init execs COMMAND as the VM's
+#                    PID 1 (e.g. /lib/systemd/systemd, or a script that
+#                    prepares units and execs it) instead of running it as
+#                    a child; COMMAND's side reports (see below)
 #
 # Environment: VMJAIL_VM_KERNEL (default: the newest /boot/vmlinuz-*),
 # VMJAIL_VM_ACCEL (tcg by default; kvm to try KVM), VMJAIL_VM_QEMU
@@ -39,6 +43,23 @@
 # /run, runs the command as root with output on the serial console
 # between markers, prints its exit status, and powers off.
 #
+# With --init-exec the init cannot wait for COMMAND, so the report comes
+# from inside: something COMMAND starts (for systemd, a unit) runs
+#
+#   /bb/vm-report PROGRAM [ARG...]
+#
+# which runs PROGRAM as the init would have run COMMAND (as root, with the
+# run's environment from /env and working directory from /cwd, stdin
+# /dev/null), writes "@@VMJAIL-VM-BEGIN@@", PROGRAM's output, and
+# "@@VMJAIL-VM-STATUS=N@@" to the VM's second serial port /dev/ttyS1
+# ($VMJAIL_VM_REPORT), which carries nothing else, and then powers the VM
+# off (`systemctl poweroff --force` when PID 1 is systemd, else
+# `poweroff -f`). The markers and the status line are the default mode's,
+# read from that port instead of the console; whatever PID 1 and the kernel
+# print stays on the console (ttyS0), shown when no status came back and
+# with VMJAIL_VM_VERBOSE=1. A VM that powers off (or panics: PID 1 died)
+# without a report is status 99, as in the default mode.
+#
 # Exit status: the command's; 124 timeout; 77 when this host cannot run
 # the VM (no QEMU, no readable kernel), after "SKIP: reason" on stderr;
 # 99 when the VM did not report a status (see the console log).
@@ -57,6 +78,7 @@ shares=()
 envs=()
 timeout=120
 mem=1024
+init_exec=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--cmdline) cmdline_extra+=("$2"); shift 2 ;;
@@ -66,6 +88,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--tap) tap=1; shift ;;
+	--init-exec) init_exec=1; shift ;;
 	--) shift; break ;;
 	*) die "unknown option $1 (see the header of $0)" ;;
 	esac
@@ -218,6 +241,11 @@ set -a
 . /env
 set +a
 cd "$(cat /cwd)" 2>/dev/null || cd /
+if [ -e /init-exec ]; then
+	# COMMAND becomes PID 1; /bb/vm-report reports for it (see the header).
+	echo "@@VMJAIL-VM-EXEC@@"
+	exec /bb/sh /cmd
+fi
 echo "@@VMJAIL-VM-BEGIN@@"
 /bb/sh /cmd
 status=$?
@@ -226,6 +254,33 @@ echo "@@VMJAIL-VM-STATUS=$status@@"
 /bb/busybox poweroff -f
 INIT
 	chmod 755 "$tmp/init"
+	cat >"$tmp/bb/vm-report" <<'REPORT'
+#!/bb/sh
+# vm-report PROGRAM [ARG...]: the report of a run-in-vm.sh --init-exec run
+# (see run-in-vm.sh's header), then power off.
+[ $# -gt 0 ] || { echo "vm-report: no PROGRAM" >&2; exit 2; }
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/bb HOME=/root TERM=dumb LANG=C.UTF-8
+set -a
+. /env
+set +a
+cd "$(cat /cwd)" 2>/dev/null || cd /
+port=${VMJAIL_VM_REPORT:-/dev/ttyS1}
+# O_NOCTTY is not at hand here: the port may become this session's
+# controlling tty, harmless for output only.
+exec 3>"$port" || exit 99
+echo "@@VMJAIL-VM-BEGIN@@" >&3
+"$@" </dev/null >&3 2>&3
+status=$?
+echo "@@VMJAIL-VM-STATUS=$status@@" >&3
+# Closing the port waits for the UART to send what it holds.
+exec 3>&-
+/bb/busybox sync
+if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && systemctl poweroff --force >/dev/null 2>&1; then
+	sleep 60
+fi
+exec /bb/busybox poweroff -f
+REPORT
+	chmod 755 "$tmp/bb/vm-report"
 	(cd "$tmp" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$tmp.cpio"
 	mv "$tmp.cpio" "$base"
 	rm -rf "$tmp"
@@ -250,8 +305,10 @@ mkdir -p "$work/run"
 		case "$k" in VMJAIL_VM_*) continue ;; esac
 		printf '%s=%q\n' "$k" "$v"
 	done < <(env -0)
+	[ "$init_exec" = 0 ] || echo "VMJAIL_VM_REPORT=/dev/ttyS1"
 } >"$work/run/env"
 pwd >"$work/run/cwd"
+[ "$init_exec" = 0 ] || : >"$work/run/init-exec"
 
 virtfs=()
 n=0
@@ -265,29 +322,49 @@ done
 cat "$base" "$work/run.cpio" >"$work/initrd"
 
 log=$work/console.log
+# --init-exec: the report port, the VM's ttyS1 (the console is ttyS0).
+report=()
+out_log=$log
+if [ "$init_exec" = 1 ]; then
+	out_log=$work/report.log
+	# shellcheck disable=SC2054 # commas: QEMU option syntax
+	report=(-chardev file,id=rep,path="$out_log" -serial chardev:rep)
+fi
 append="console=ttyS0 quiet loglevel=1 panic=-1 random.trust_cpu=on rdinit=/init ${cmdline_extra[*]}"
 set +e
 timeout -k 5 "$timeout" "$qemu" -nodefaults -no-user-config -machine pc,accel="$accel" -cpu max -smp "${VMJAIL_VM_SMP:-1}" -m "$mem" \
 	-display none -no-reboot -monitor none \
-	-chardev file,id=con,path="$log" -serial chardev:con \
+	-chardev file,id=con,path="$log" -serial chardev:con "${report[@]}" \
 	-device virtio-rng-pci \
 	-kernel "$boot_kernel" -initrd "$work/initrd" -append "$append" \
 	"${virtfs[@]}" </dev/null >"$work/qemu.out" 2>&1
 qstatus=$?
 set -e
 tr -d '\r' <"$log" >"$work/console.txt" || true
+out=$work/console.txt
+if [ "$init_exec" = 1 ]; then
+	out=$work/report.txt
+	tr -d '\r' <"$out_log" >"$out" 2>/dev/null || : >"$out"
+fi
 if [ "${VMJAIL_VM_VERBOSE:-0}" = 1 ]; then
 	cat "$work/console.txt" >&2
 fi
 if [ "$qstatus" -eq 124 ]; then
 	echo "run-in-vm: timed out after ${timeout}s; console log:" >&2
 	tail -n 40 "$work/console.txt" >&2
+	if [ "$init_exec" = 1 ] && [ -s "$out" ]; then
+		echo "--- the report port so far:" >&2
+		tail -n 40 "$out" >&2
+	fi
 	exit 124
 fi
-status=$(sed -n 's/^.*@@VMJAIL-VM-STATUS=\([0-9]*\)@@.*$/\1/p' "$work/console.txt" | tail -n 1)
+status=$(sed -n 's/^.*@@VMJAIL-VM-STATUS=\([0-9]*\)@@.*$/\1/p' "$out" | tail -n 1)
 # The command's output: between the markers.
-sed -n '/@@VMJAIL-VM-BEGIN@@/,/@@VMJAIL-VM-STATUS=/p' "$work/console.txt" | sed '1d;$d'
+sed -n '/@@VMJAIL-VM-BEGIN@@/,/@@VMJAIL-VM-STATUS=/p' "$out" | sed '1d;$d'
 if [ -z "$status" ]; then
+	if [ "$init_exec" = 1 ]; then
+		echo "run-in-vm: --init-exec: no status on the report port ($(wc -c <"$out") bytes there): nothing ran /bb/vm-report to its end" >&2
+	fi
 	echo "run-in-vm: the VM reported no status (qemu exit $qstatus); qemu said:" >&2
 	cat "$work/qemu.out" >&2
 	echo "--- console:" >&2
