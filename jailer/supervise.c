@@ -229,6 +229,21 @@ static void on_init_exit(struct vj_watch *w, uint32_t events)
 	vj_loop_quit(j->loop);
 }
 
+/* A PROGRAM as short as /bin/true is over before the supervisor gets
+ * here: init's EXITED is waiting on the sync socket. From then on there is
+ * nothing untrusted left to read - unless a QMP proxy still serves its
+ * clients their last events, or a seccomp listener its last
+ * notifications - so the supervisor goes straight to teardown, without
+ * compiling and loading a filter for it. */
+static bool jail_over(struct vj_jail *j)
+{
+	struct vj_msg m;
+	if (j->qmp || j->listener)
+		return false;
+	ssize_t n = recv(j->sync_fd, &m, sizeof(m), MSG_DONTWAIT | MSG_PEEK);
+	return n == (ssize_t)sizeof(m) && m.type == VJ_MSG_EXITED;
+}
+
 /* The supervisor's filter (policy/supervisor.json), compiled here rather
  * than before the clone: the jail is being built on the other side
  * meanwhile, so the compile (or the cache lookup) costs the launch
@@ -397,7 +412,7 @@ int vj_supervise(struct vj_jail *j)
 	/* And its own filter (policy/supervisor.json): no mounts, namespaces,
 	 * ptrace, BPF or identity changes from here on. A sanitizer build
 	 * goes without: LeakSanitizer ptraces the process at exit. */
-	if (!VJ_SANITIZED && (compile_own_filter(j, &err) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	if (!VJ_SANITIZED && !jail_over(j) && (compile_own_filter(j, &err) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 			      vj_seccomp_load(&j->supervisor_bpf, NULL, &err) < 0)) {
 		vj_error("seccomp (the supervisor's own filter): %s", err.code ? err.msg : strerror(errno));
 		kill_target(j);
