@@ -108,6 +108,7 @@ ablate() {
 		-n no-landlock "${vj/ run / run --landlock off }" \
 		-n allow-all-seccomp "${vj/ run / run --seccomp $allow }" \
 		-n no-filter-cache "env VMJAIL_SECCOMP_CACHE=0 $vj" \
+		-n netns-in-clone "env VMJAIL_TEST_ENOSYS=netns_ahead $vj" \
 		-n state-on-tmpfs "env VMJAIL_STATE_DIR=$shm $vj" \
 		-n all-off "env VMJAIL_STATE_DIR=$shm ${vj/ run / run --no-cgroup --landlock off --seccomp $allow }" \
 		-n bwrap "bwrap --unshare-all --die-with-parent --ro-bind / / /bin/true" >"$out/launch-ablate.txt" 2>&1
