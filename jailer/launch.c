@@ -345,6 +345,11 @@ static int await_start(struct vj_jail *j)
 		pid_t sender;
 		int passed;
 		int r = vj_msg_recv(j->sync_fd, &m, &sender, &passed);
+		/* A child that failed before GO may exit with GO unread: the
+		 * kernel then reports ECONNRESET once, ahead of the ERROR still
+		 * queued for us. */
+		if (r == -ECONNRESET && j->ctx.setup_before_go)
+			continue;
 		if (r < 0 && r != -EBADMSG) {
 			vj_error("setup: %s", strerror(-r));
 			return VJ_EXIT_FAILURE;
