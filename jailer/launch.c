@@ -273,7 +273,8 @@ static int spawn(struct vj_jail *j, struct vj_error *err)
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cg_fd;
 	}
-	/* The child reads its copy of this as of the clone that made it. */
+	/* The child reads its copy of this as of the clone that made it:
+	 * set before each attempt, for the placement that attempt gives. */
 	bool no_maps = !(flags & CLONE_NEWUSER);
 	j->ctx.setup_before_go = no_maps && vj_cgroup_placed_without_parent(j->cg, cg_fd >= 0);
 	long pid = vj_clone3(&args);

@@ -115,18 +115,14 @@ static void *ahead_main(void *arg)
 {
 	struct vj_ns_ahead *a = arg;
 	struct vj_error err = { 0 };
-	if (unshare(CLONE_NEWNET) < 0) {
-		a->err = errno;
+	/* Any failure leaves fd at -1: the clone makes the namespace. */
+	if (unshare(CLONE_NEWNET) < 0)
 		return NULL;
-	}
 	int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		a->err = errno;
+	if (fd < 0)
 		return NULL;
-	}
 	if (vj_ns_loopback_up(&err) < 0) {
 		close(fd);
-		a->err = err.code ? err.code : EIO;
 		return NULL;
 	}
 	a->fd = fd;
@@ -137,7 +133,6 @@ void vj_ns_ahead_start(struct vj_ns_ahead *a, const struct vj_plan *plan)
 {
 	a->running = false;
 	a->fd = -1;
-	a->err = 0;
 	if (plan->exec_inplace || plan->ns[VJ_NS_USER] || !plan->ns[VJ_NS_NET] || plan->net != VJ_NET_NONE ||
 	    vj_compat_disabled(VJ_NETNS_AHEAD))
 		return;

@@ -22,8 +22,7 @@ int vj_ns_loopback_up(struct vj_error *err);
 struct vj_ns_ahead {
 	pthread_t thread;
 	bool running;
-	int fd;  /* the namespace with lo up, once taken; -1 */
-	int err; /* why the thread could not make it (errno), 0 */
+	int fd; /* the namespace with lo up, until taken; -1 */
 };
 /* Start the thread where the plan allows; a no-op otherwise. */
 void vj_ns_ahead_start(struct vj_ns_ahead *a, const struct vj_plan *plan);
