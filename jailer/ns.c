@@ -19,7 +19,9 @@
  * root and no user namespace is made, a thread of the supervisor makes
  * the namespace meanwhile: unshare(CLONE_NEWNET) changes only the calling
  * thread's namespaces, so the rest of the supervisor stays on the host;
- * the thread raises lo, opens the namespace, and ends. The child joins it
+ * the thread raises lo, opens the namespace, posts its fd, and ends (the
+ * supervisor goes on at the post and reaps the thread only before it
+ * drops its capabilities, in vj_supervise). The child joins it
  * with setns() instead of CLONE_NEWNET - the same kind of namespace, owned
  * by the same (initial) user namespace, that clone would have made. With
  * a user namespace the network namespace must be owned by it, and a
@@ -116,38 +118,56 @@ static void *ahead_main(void *arg)
 	struct vj_ns_ahead *a = arg;
 	struct vj_error err = { 0 };
 	/* Any failure leaves fd at -1: the clone makes the namespace. */
-	if (unshare(CLONE_NEWNET) < 0)
-		return NULL;
-	int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	if (vj_ns_loopback_up(&err) < 0) {
+	int fd = -1;
+	if (unshare(CLONE_NEWNET) == 0)
+		fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && vj_ns_loopback_up(&err) < 0) {
 		close(fd);
-		return NULL;
+		fd = -1;
 	}
 	a->fd = fd;
+	/* The supervisor goes on from here, not from the thread's exit: a
+	 * thread's exit and the joiner's wakeup cost it half a millisecond. */
+	sem_post(&a->done);
 	return NULL;
 }
 
 void vj_ns_ahead_start(struct vj_ns_ahead *a, const struct vj_plan *plan)
 {
-	a->running = false;
+	a->running = a->taken = false;
 	a->fd = -1;
 	if (plan->exec_inplace || plan->ns[VJ_NS_USER] || !plan->ns[VJ_NS_NET] || plan->net != VJ_NET_NONE ||
 	    vj_compat_disabled(VJ_NETNS_AHEAD))
 		return;
+	if (sem_init(&a->done, 0, 0) < 0)
+		return;
 	/* Signals are blocked by now: the thread inherits that, so none is
 	 * delivered to it instead of waiting for the signalfd. */
 	a->running = pthread_create(&a->thread, NULL, ahead_main, a) == 0;
+	if (!a->running)
+		sem_destroy(&a->done);
 }
 
 int vj_ns_ahead_take(struct vj_ns_ahead *a)
 {
-	if (a->running) {
-		pthread_join(a->thread, NULL);
-		a->running = false;
+	if (a->running && !a->taken) {
+		while (sem_wait(&a->done) < 0 && errno == EINTR)
+			;
+		a->taken = true;
 	}
 	int fd = a->fd;
 	a->fd = -1;
 	return fd;
+}
+
+void vj_ns_ahead_join(struct vj_ns_ahead *a)
+{
+	int fd = vj_ns_ahead_take(a);
+	if (fd >= 0)
+		close(fd);
+	if (a->running) {
+		pthread_join(a->thread, NULL);
+		sem_destroy(&a->done);
+		a->running = false;
+	}
 }

@@ -5,6 +5,7 @@
 #include "plan.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 
 /* clone/unshare flags for the namespaces the plan creates (the pid
  * namespace only in supervised mode). */
@@ -21,13 +22,20 @@ int vj_ns_loopback_up(struct vj_error *err);
  * while it prepares the rest (ns.c says when and why). */
 struct vj_ns_ahead {
 	pthread_t thread;
-	bool running;
-	int fd; /* the namespace with lo up, until taken; -1 */
+	sem_t done;   /* posted by the thread once fd is final */
+	bool running; /* started, not joined */
+	bool taken;   /* done waited for */
+	int fd;       /* the namespace with lo up, until taken; -1 */
 };
 /* Start the thread where the plan allows; a no-op otherwise. */
 void vj_ns_ahead_start(struct vj_ns_ahead *a, const struct vj_plan *plan);
-/* Wait for the thread: the namespace's fd (the caller's to close), or -1
- * when there is none (then clone with CLONE_NEWNET as without it). */
+/* Wait for the thread's result, not for its exit: the namespace's fd (the
+ * caller's to close), or -1 when there is none (then clone with
+ * CLONE_NEWNET as without it). */
 int vj_ns_ahead_take(struct vj_ns_ahead *a);
+/* Wait for the thread's exit (it holds every capability the supervisor
+ * had until then): before the supervisor drops its own, and at teardown.
+ * Takes (and closes) an fd nobody took. */
+void vj_ns_ahead_join(struct vj_ns_ahead *a);
 
 #endif
