@@ -3,10 +3,13 @@
  * launch.c - from a plan to a running jail.
  *
  * Theory of operation, on the host side:
- *  1. prepare: compile the seccomp filter (a bad policy fails here, before
- *     anything exists), create the jail's cgroup, the QMP sockets and the
- *     monitor socketpair, the sync socketpair; block the signals to
- *     forward so none is lost between now and the signalfd.
+ *  1. prepare: block the signals to forward so none is lost between now
+ *     and the signalfd; make the sync socketpair; start the network
+ *     namespace's thread; compile the seccomp filter (a bad policy fails
+ *     here, before anything of the jail exists: the policy is read here,
+ *     or found compiled by its files); take the registry entry; create
+ *     the jail's cgroup, the LSM layers, the QMP sockets and the monitor
+ *     socketpair.
  *  2. clone3 into every namespace at once, with a pidfd and, where the
  *     hierarchy allows, straight into the cgroup (CLONE_INTO_CGROUP).
  *     The network namespace may be made already, by a thread, while 1
@@ -117,6 +120,19 @@ static int lsm_home_open(void *arg, bool create, struct vj_error *err)
 	return TAKE_FD(fd);
 }
 
+static int compile_filter(struct vj_jail *j, struct vj_error *err)
+{
+	const struct vj_plan *plan = j->plan;
+	_cleanup_close_ int cache_fd = -1;
+	if (!plan->exec_inplace && vj_sc_cache_enabled()) {
+		struct vj_error ignored = { 0 };
+		_cleanup_free_ char *root = vj_state_root(plan->state_dir);
+		_cleanup_close_ int root_fd = root ? vj_state_root_open(root, true, &ignored) : -1;
+		cache_fd = vj_sc_cache_open(root_fd); /* none: compile, as without a cache */
+	}
+	return vj_seccomp_compile_plan(&plan->seccomp, j->ctx.sync_fd, cache_fd, &j->bpf, err);
+}
+
 static int prepare(struct vj_jail *j, struct vj_error *err)
 {
 	const struct vj_plan *plan = j->plan;
@@ -180,6 +196,15 @@ static int prepare(struct vj_jail *j, struct vj_error *err)
 	/* The network namespace meanwhile, by a thread (ns.c). */
 	vj_ns_ahead_start(&j->netns_ahead, plan);
 
+	/* The filter, once the child's sync fd number is known (debug and
+	 * learn filters let the child hand its listener over on it), and
+	 * before anything of the jail exists on the host: a launch reads its
+	 * policy only here, when the cache of compiled filters (under the
+	 * state root) does not know its files - and a bad one fails here. */
+	if ((r = compile_filter(j, err)) < 0)
+		return vj_error_prefix(err, "seccomp");
+	j->ctx.bpf = &j->bpf;
+
 	/* First the registry: the lock makes this id ours, and whatever a
 	 * dead jail of the same id left is removed before we create ours.
 	 * In place (--exec) there is no supervisor to hold the lock: the
@@ -242,13 +267,6 @@ static int prepare(struct vj_jail *j, struct vj_error *err)
 			return vj_error_set(err, errno, "network namespace %s", plan->net_path);
 	}
 
-	/* Compiled once the child's sync fd number is known: debug and learn
-	 * filters let the child hand its listener over on it. */
-	_cleanup_close_ int cache_fd = vj_sc_cache_open(vj_state_root_fd(j->state));
-	r = vj_seccomp_compile_plan(&plan->seccomp, j->ctx.sync_fd, cache_fd, &j->bpf, err);
-	if (r < 0)
-		return vj_error_prefix(err, "seccomp");
-	j->ctx.bpf = &j->bpf;
 	/* The supervisor's own filter is compiled in vj_supervise, while
 	 * PROGRAM starts on the other side. */
 	return 0;
@@ -401,9 +419,7 @@ static void teardown(struct vj_jail *j)
 	free(j->denied_syscall);
 	j->denied_syscall = NULL;
 	vj_cgroup_self_close(&j->ctx.cg_self);
-	int ahead = vj_ns_ahead_take(&j->netns_ahead); /* prepare failed before the clone */
-	if (ahead >= 0)
-		close(ahead);
+	vj_ns_ahead_join(&j->netns_ahead); /* closes the fd when prepare failed before the clone */
 	if (j->cg && vj_cgroup_destroy(j->cg, &err) < 0)
 		vj_warn("cgroup: %s", err.msg);
 	j->cg = NULL;

@@ -56,6 +56,7 @@ static int cmd_run_or_check(int argc, char **argv)
 		return 0;
 	}
 	_cleanup_plan_ struct vj_plan *plan = NULL;
+	cli.opts.launch = vj_streq(cmd, "run");
 	if (vj_profile_resolve(&cli.opts, &plan, &err) < 0) {
 		vj_log_error(&err);
 		vj_cli_run_free(&cli);

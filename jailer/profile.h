@@ -25,6 +25,9 @@ struct vj_run_options {
 	int info_fd;           /* --info-fd, -1 = none */
 	const char *state_dir; /* --state-dir, NULL = the default root */
 	bool keep_all_fds;     /* --keep-all-fds */
+	bool launch;           /* for `run`, not `check`: the engines may leave
+				* to the launch what only it needs (the seccomp
+				* policy's text: vj_seccomp_plan_parse defer) */
 };
 
 /* Resolve: read the chain, merge, validate, resolve names. On error the

@@ -771,7 +771,7 @@ static int build_engines(struct builder *b, struct vj_error *err)
 	struct vj_jnode n;
 	int r;
 	section(b, "seccomp", &n);
-	if ((r = vj_seccomp_plan_parse(&b->plan->seccomp, &n, err)) < 0)
+	if ((r = vj_seccomp_plan_parse(&b->plan->seccomp, &n, b->opts->launch, err)) < 0)
 		return r;
 	section(b, "cgroup", &n);
 	if ((r = vj_cgroup_plan_parse(&b->plan->cgroup, &n, err)) < 0)

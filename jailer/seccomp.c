@@ -56,7 +56,7 @@ void vj_bpf_free(struct vj_bpf *bpf)
 static const char *const mode_names[] = { "enforce", "debug", "learn" };
 
 static int plan_load_policy(struct vj_seccomp_plan *p, const char *policy, const char *relative_to,
-			    const struct vj_jnode *where, struct vj_error *err)
+			    const struct vj_jnode *where, bool defer, struct vj_error *err)
 {
 	_cleanup_free_ char *path = NULL;
 	struct vj_error sub = { 0 };
@@ -67,23 +67,27 @@ static int plan_load_policy(struct vj_seccomp_plan *p, const char *policy, const
 		*err = sub;
 		return r;
 	}
-	struct vj_sc_policy *pol;
-	r = vj_sc_policy_load(path, &pol, err);
-	if (r < 0)
-		return r;
+	struct vj_sc_policy *pol = NULL;
+	if (!(defer && p->mode == VJ_SECCOMP_ENFORCE)) {
+		r = vj_sc_policy_load(path, &pol, err);
+		if (r < 0)
+			return r;
+	}
 	free(p->policy);
 	free(p->policy_file);
+	free(p->policy_dir);
 	vj_sc_policy_free(p->priv);
 	p->policy = vj_xstrdup(policy);
 	p->policy_file = TAKE_PTR(path);
+	p->policy_dir = relative_to ? vj_xstrdup(relative_to) : NULL;
 	p->priv = pol;
 	return 0;
 }
 
-static int plan_parse(struct vj_seccomp_plan *p, const struct vj_jnode *n, struct vj_error *err)
+static int plan_parse(struct vj_seccomp_plan *p, const struct vj_jnode *n, bool defer, struct vj_error *err)
 {
 	if (!n || !vj_jnode_present(n))
-		return plan_load_policy(p, "generic", NULL, NULL, err);
+		return plan_load_policy(p, "generic", NULL, NULL, defer, err);
 
 	int r = vj_jnode_check_keytab(n, vj_seccomp_section_keys, err);
 	if (r < 0)
@@ -121,13 +125,14 @@ static int plan_parse(struct vj_seccomp_plan *p, const struct vj_jnode *n, struc
 	/* A relative policy path is relative to the file that names it. */
 	vj_jnode_key(n, "policy", &k);
 	_cleanup_free_ char *dircopy = (k.file && k.file[0] == '/') ? vj_xstrdup(k.file) : NULL;
-	return plan_load_policy(p, policy, dircopy ? dirname(dircopy) : NULL, vj_jnode_present(&k) ? &k : n, err);
+	return plan_load_policy(p, policy, dircopy ? dirname(dircopy) : NULL, vj_jnode_present(&k) ? &k : n, defer,
+				err);
 }
 
-int vj_seccomp_plan_parse(struct vj_seccomp_plan *p, const struct vj_jnode *n, struct vj_error *err)
+int vj_seccomp_plan_parse(struct vj_seccomp_plan *p, const struct vj_jnode *n, bool defer, struct vj_error *err)
 {
 	*p = (struct vj_seccomp_plan){ 0 };
-	int r = plan_parse(p, n, err);
+	int r = plan_parse(p, n, defer, err);
 	if (r < 0)
 		vj_seccomp_plan_free(p);
 	return r;
@@ -147,7 +152,16 @@ int vj_seccomp_plan_from_policy(struct vj_seccomp_plan *p, const char *policy, e
 		p->priv = pol;
 		return 0;
 	}
-	int r = plan_load_policy(p, policy, NULL, NULL, err);
+	int r = plan_load_policy(p, policy, NULL, NULL, false, err);
+	if (r < 0)
+		vj_seccomp_plan_free(p);
+	return r;
+}
+
+int vj_seccomp_plan_from_policy_deferred(struct vj_seccomp_plan *p, const char *policy, struct vj_error *err)
+{
+	*p = (struct vj_seccomp_plan){ .mode = VJ_SECCOMP_ENFORCE };
+	int r = plan_load_policy(p, policy, NULL, NULL, true, err);
 	if (r < 0)
 		vj_seccomp_plan_free(p);
 	return r;
@@ -176,9 +190,10 @@ void vj_seccomp_plan_free(struct vj_seccomp_plan *p)
 {
 	free(p->policy);
 	free(p->policy_file);
+	free(p->policy_dir);
 	free(p->learn_output);
 	vj_sc_policy_free(p->priv);
-	p->policy = p->policy_file = p->learn_output = NULL;
+	p->policy = p->policy_file = p->policy_dir = p->learn_output = NULL;
 	p->priv = NULL;
 }
 
@@ -325,9 +340,11 @@ int vj_seccomp_compile_plan(const struct vj_seccomp_plan *p, int sync_fd, int ca
 			    struct vj_error *err)
 {
 	*out = (struct vj_bpf){ 0 };
-	if (!p->priv)
+	if (!p->priv && !p->policy_file)
 		return vj_error_setx(err, EINVAL, "seccomp: no policy resolved");
 	struct vj_sc_compile_opts o = { .mode = p->mode, .sync_fd = sync_fd, .optimize = 2 };
+	if (!p->priv) /* deferred: found by its files, or parsed now */
+		return vj_sc_policy_compile_source(p->policy, p->policy_dir, p->policy_file, &o, cache_fd, out, err);
 	int r = vj_sc_policy_compile_cached(p->priv, &o, cache_fd, out, err);
 	if (r < 0)
 		return vj_error_prefix(err, "compiling seccomp policy %s", p->policy_file);

@@ -9,6 +9,10 @@
  *     profile's section, finds the policy file, parses it and its includes
  *     strictly and resolves every syscall name for the build architecture.
  *     A bad policy is an error here, before anything on the host exists.
+ *     A launch (`run`) defers the reading of an enforce-mode policy to 2,
+ *     where the cache may know its files and hold its program already
+ *     (seccomp_cache.c); the runtime compiles before it creates anything
+ *     on the host, so a bad policy still fails first.
  *  2. Prepare (parent, on the host): vj_seccomp_compile_plan() turns the
  *     plan into a classic BPF program with libseccomp (binary tree,
  *     SCMP_FLTATR_CTL_OPTIMIZE=2; no_new_privs is the runtime's business).
@@ -86,10 +90,13 @@ enum vj_seccomp_mode {
 struct vj_seccomp_plan {
 	char *policy;       /* name or path as written; never NULL once parsed */
 	char *policy_file;  /* resolved absolute path of the policy */
+	char *policy_dir;   /* what a relative `policy` was taken relative to; NULL:
+			     * the search path (a name) or the working directory */
 	bool debug;         /* report the denied syscall's name, then kill */
 	enum vj_seccomp_mode mode;
 	char *learn_output; /* LEARN: where the learned policy is written */
-	void *priv;         /* engine-private (struct vj_sc_policy) */
+	void *priv;         /* engine-private (struct vj_sc_policy); NULL while
+			     * the reading is deferred */
 };
 
 /* The section's keys (jsonp.h): what seccomp.c's parser accepts and what
@@ -113,8 +120,11 @@ void vj_bpf_free(struct vj_bpf *bpf);
 /* Profile section: parse node (an object; NULL or absent for the default).
  * Resolves and parses the policy file; errors name the file and key. A
  * relative policy path is taken relative to the directory of the file the
- * node came from (the working directory for command-line options). */
-int vj_seccomp_plan_parse(struct vj_seccomp_plan *p, const struct vj_jnode *n, struct vj_error *err);
+ * node came from (the working directory for command-line options). With
+ * defer, an enforce-mode policy file is found but not read: compiling the
+ * plan reads it, unless the cache knows it (see 1 above); p->priv stays
+ * NULL, so the rules are not in vj_seccomp_plan_to_json. */
+int vj_seccomp_plan_parse(struct vj_seccomp_plan *p, const struct vj_jnode *n, bool defer, struct vj_error *err);
 /* {"policy", "policy_file", "files", "mode", "default", "rules", ...} */
 json_object *vj_seccomp_plan_to_json(const struct vj_seccomp_plan *p);
 void vj_seccomp_plan_free(struct vj_seccomp_plan *p);
@@ -122,6 +132,8 @@ void vj_seccomp_plan_free(struct vj_seccomp_plan *p);
  * may be NULL in learn mode (the learn filter has no rules). */
 int vj_seccomp_plan_from_policy(struct vj_seccomp_plan *p, const char *policy, enum vj_seccomp_mode mode,
 				struct vj_error *err);
+/* The same, deferred as vj_seccomp_plan_parse(defer) does (enforce mode). */
+int vj_seccomp_plan_from_policy_deferred(struct vj_seccomp_plan *p, const char *policy, struct vj_error *err);
 static inline bool vj_seccomp_plan_needs_listener(const struct vj_seccomp_plan *p)
 {
 	return p->mode != VJ_SECCOMP_ENFORCE;

@@ -32,20 +32,41 @@
  *    executables' entries are never hit again).
  *  - VMJAIL_SECCOMP_CACHE=0 turns the cache off (benchmarks of the cold
  *    path, tests that compare both).
+ *  - Found by its files. A hit above still needs the parsed policy (its
+ *    rules are the key), and parsing is the next largest share. So a
+ *    second kind of entry, NAME.src, is keyed by where a policy comes
+ *    from instead: the policy name as written and the directory it is
+ *    taken relative to, the policy search path and the compile options
+ *    (with the same executable and libseccomp identity). It records every
+ *    name the parse resolved - the policy's own and each include's, with
+ *    the file it resolved to - and the identity of every file read
+ *    (device, inode, size, mtime, ctime), then the program. A lookup
+ *    resolves each name again and stats each file: when all agree, the
+ *    text the parser would read is the text it read then, and the program
+ *    is used without opening a policy. Any difference is a miss: the
+ *    launch parses (a bad policy fails then, as without a cache) and
+ *    compiles or hits the rule-keyed entry, and rewrites the .src entry.
+ *    A file changed less than two seconds before is not recorded:
+ *    timestamps are only as fine as the filesystem's clock tick, and a
+ *    rewrite of the same size within one tick would go unseen.
  * The cache never changes what a launch does, only how fast it gets there:
  * any failure to read or write it falls back to compiling.
  */
 #include "seccomp_policy.h"
 #include "config.h"
+#include "paths.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define CACHE_DIR ".seccomp-cache"
 #define CACHE_FORMAT "vmjail-seccomp-cache 2"
+#define SOURCE_FORMAT "vmjail-seccomp-source 1"
+#define SOURCE_SETTLE_NS 2000000000LL
 #define CACHE_MAX_BYTES (1u << 20)
 #define CACHE_MAX_ENTRIES 128
 
@@ -81,12 +102,14 @@ static void put_str(struct keybuf *k, const char *s)
 	put(k, s, strlen(s));
 }
 
-static void build_key(struct keybuf *k, const struct vj_sc_policy *p, const struct vj_sc_compile_opts *o)
+/* What every key starts with: the format, the compiler (vmjail's version
+ * and executable, libseccomp's version), the architecture, the options. */
+static void put_compiler(struct keybuf *k, const char *format, const struct vj_sc_compile_opts *o)
 {
 	const struct scmp_version *v = seccomp_version();
 	struct stat exe = { 0 };
 	(void)stat("/proc/self/exe", &exe);
-	put_str(k, CACHE_FORMAT);
+	put_str(k, format);
 	put_str(k, VJ_VERSION);
 	put_u64(k, exe.st_dev);
 	put_u64(k, exe.st_ino);
@@ -98,6 +121,11 @@ static void build_key(struct keybuf *k, const struct vj_sc_policy *p, const stru
 	put_u64(k, (uint64_t)o->mode);
 	put_u64(k, (uint64_t)(int64_t)o->sync_fd);
 	put_u64(k, (uint64_t)o->optimize);
+}
+
+static void build_key(struct keybuf *k, const struct vj_sc_policy *p, const struct vj_sc_compile_opts *o)
+{
+	put_compiler(k, CACHE_FORMAT, o);
 	put_u64(k, (uint64_t)p->def.kind);
 	put_u64(k, (uint64_t)(int64_t)p->def.errnum);
 	put_u64(k, p->n_rules);
@@ -159,29 +187,43 @@ int vj_sc_cache_open(int root_fd)
 	return fd;
 }
 
-static void entry_name(char *buf, size_t len, const struct keybuf *k)
+static void entry_name(char *buf, size_t len, const struct keybuf *k, const char *suffix)
 {
-	snprintf(buf, len, "%016llx.bpf", (unsigned long long)fnv1a(k->p, k->len));
+	snprintf(buf, len, "%016llx.%s", (unsigned long long)fnv1a(k->p, k->len), suffix);
+}
+
+/* The whole entry name, when it is one we may trust: a regular file of
+ * ours, writable by nobody else, of a plausible size; else NULL. */
+static unsigned char *read_entry(int dirfd, const char *name, size_t min, size_t *size)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !trusted(&st) || st.st_size < (off_t)min ||
+	    st.st_size > CACHE_MAX_BYTES)
+		return NULL;
+	unsigned char *buf = vj_xmalloc((size_t)st.st_size);
+	if (vj_read_full(fd, buf, (size_t)st.st_size) != (ssize_t)st.st_size) {
+		free(buf);
+		return NULL;
+	}
+	*size = (size_t)st.st_size;
+	return buf;
 }
 
 /* 1 and *out filled on a hit, 0 on a miss. */
 static int lookup(int dirfd, const struct keybuf *k, struct vj_bpf *out)
 {
 	char name[32];
-	entry_name(name, sizeof(name), k);
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !trusted(&st) ||
-	    st.st_size < (off_t)sizeof(struct entry_head) || st.st_size > CACHE_MAX_BYTES)
-		return 0;
-	_cleanup_free_ unsigned char *buf = vj_xmalloc((size_t)st.st_size);
-	if (vj_read_full(fd, buf, (size_t)st.st_size) != (ssize_t)st.st_size)
+	entry_name(name, sizeof(name), k, "bpf");
+	size_t size;
+	_cleanup_free_ unsigned char *buf = read_entry(dirfd, name, sizeof(struct entry_head), &size);
+	if (!buf)
 		return 0;
 	struct entry_head h;
 	memcpy(&h, buf, sizeof(h));
 	size_t want = sizeof(h) + (size_t)h.key_len + (size_t)h.n_insns * sizeof(struct sock_filter);
 	if (memcmp(h.magic, "VJSC", 4) != 0 || h.key_len != k->len || h.n_insns == 0 ||
-	    h.n_insns > BPF_MAXINSNS || want != (size_t)st.st_size ||
+	    h.n_insns > BPF_MAXINSNS || want != size ||
 	    memcmp(buf + sizeof(h), k->p, k->len) != 0)
 		return 0;
 	out->len = h.n_insns;
@@ -213,20 +255,30 @@ static void prune(int dirfd)
 	closedir(d);
 }
 
-static void store(int dirfd, const struct keybuf *k, const struct vj_bpf *prog)
+/* Write body as entry name: a temporary file renamed over it. */
+static void store(int dirfd, const char *name, const struct keybuf *body)
 {
 	prune(dirfd);
-	char name[32], tmp[64];
-	entry_name(name, sizeof(name), k);
+	char tmp[64];
 	snprintf(tmp, sizeof(tmp), ".%s.%d", name, (int)getpid());
 	_cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
-	struct entry_head h = { { 'V', 'J', 'S', 'C' }, (uint32_t)k->len, (uint32_t)prog->len, prog->flags };
-	bool ok = vj_write_all(fd, &h, sizeof(h)) == 0 && vj_write_all(fd, k->p, k->len) == 0 &&
-		  vj_write_all(fd, prog->insns, prog->len * sizeof(struct sock_filter)) == 0;
-	if (!ok || renameat(dirfd, tmp, dirfd, name) < 0)
+	if (vj_write_all(fd, body->p, body->len) < 0 || renameat(dirfd, tmp, dirfd, name) < 0)
 		unlinkat(dirfd, tmp, 0);
+}
+
+static void store_bpf(int dirfd, const struct keybuf *k, const struct vj_bpf *prog)
+{
+	char name[32];
+	entry_name(name, sizeof(name), k, "bpf");
+	struct entry_head h = { { 'V', 'J', 'S', 'C' }, (uint32_t)k->len, (uint32_t)prog->len, prog->flags };
+	struct keybuf body = { 0 };
+	put(&body, &h, sizeof(h));
+	put(&body, k->p, k->len);
+	put(&body, prog->insns, prog->len * sizeof(struct sock_filter));
+	store(dirfd, name, &body);
+	free(body.p);
 }
 
 int vj_sc_policy_compile_cached(const struct vj_sc_policy *p, const struct vj_sc_compile_opts *o, int cache_fd,
@@ -241,8 +293,203 @@ int vj_sc_policy_compile_cached(const struct vj_sc_policy *p, const struct vj_sc
 	if (!lookup(cache_fd, &k, out)) {
 		r = vj_sc_policy_compile(p, o, out, err);
 		if (r >= 0 && out->len)
-			store(cache_fd, &k, out);
+			store_bpf(cache_fd, &k, out);
 	}
 	free(k.p);
+	return r;
+}
+
+/* ---- found by the files ------------------------------------------------- */
+
+/* Entry: "VJSS", u32 key length, u32 sources length, u32 instruction
+ * count, u32 flags, the key, the sources, the instructions. The sources:
+ * u64 n, n times (name, dir, path) - the policy's own resolution first,
+ * then each include's; u64 m, m times (path, device, inode, size, mtime
+ * s and ns, ctime s and ns). Strings are u64 length + bytes. */
+struct source_head {
+	char magic[4];
+	uint32_t key_len, sources_len, n_insns, flags;
+};
+
+static void source_key(struct keybuf *k, const char *name, const char *dir, const struct vj_sc_compile_opts *o)
+{
+	put_compiler(k, SOURCE_FORMAT, o);
+	put_str(k, name);
+	put_str(k, dir ? dir : "");
+	_cleanup_strv_ char **dirs = vj_data_dirs(VJ_DATA_POLICY);
+	put_u64(k, vj_strv_len(dirs));
+	for (size_t i = 0; dirs && dirs[i]; i++)
+		put_str(k, dirs[i]);
+}
+
+static void put_identity(struct keybuf *k, const struct stat *st)
+{
+	put_u64(k, st->st_dev);
+	put_u64(k, st->st_ino);
+	put_u64(k, (uint64_t)st->st_size);
+	put_u64(k, (uint64_t)st->st_mtim.tv_sec);
+	put_u64(k, (uint64_t)st->st_mtim.tv_nsec);
+	put_u64(k, (uint64_t)st->st_ctim.tv_sec);
+	put_u64(k, (uint64_t)st->st_ctim.tv_nsec);
+}
+
+struct reader {
+	const unsigned char *p;
+	size_t len, off;
+	bool bad;
+};
+
+static uint64_t get_u64(struct reader *r)
+{
+	uint64_t v = 0;
+	if (r->bad || r->len - r->off < sizeof(v)) {
+		r->bad = true;
+		return 0;
+	}
+	memcpy(&v, r->p + r->off, sizeof(v));
+	r->off += sizeof(v);
+	return v;
+}
+
+/* A string of the entry, NUL-terminated into buf (one without a NUL byte,
+ * shorter than PATH_MAX); "" and r->bad on anything else. */
+static const char *get_str(struct reader *r, char buf[PATH_MAX])
+{
+	uint64_t n = get_u64(r);
+	buf[0] = '\0';
+	if (r->bad || n >= PATH_MAX || r->len - r->off < n || memchr(r->p + r->off, '\0', (size_t)n)) {
+		r->bad = true;
+		return buf;
+	}
+	memcpy(buf, r->p + r->off, (size_t)n);
+	buf[n] = '\0';
+	r->off += (size_t)n;
+	return buf;
+}
+
+/* Do the recorded sources still hold: every name resolves to the same
+ * file, every file has the same identity? */
+static bool sources_hold(struct reader *r)
+{
+	char name[PATH_MAX], dir[PATH_MAX], path[PATH_MAX];
+	uint64_t n = get_u64(r);
+	for (uint64_t i = 0; i < n && !r->bad; i++) {
+		get_str(r, name);
+		get_str(r, dir);
+		get_str(r, path);
+		_cleanup_free_ char *now = NULL;
+		struct vj_error ignored = { 0 };
+		if (r->bad || vj_find_data_file(VJ_DATA_POLICY, name, dir[0] ? dir : NULL, &now, &ignored) < 0 ||
+		    strcmp(now, path) != 0)
+			return false;
+	}
+	uint64_t m = get_u64(r);
+	for (uint64_t i = 0; i < m && !r->bad; i++) {
+		struct stat st;
+		get_str(r, path);
+		struct keybuf was = { .p = (unsigned char *)r->p + r->off, .len = 7 * sizeof(uint64_t) };
+		if (r->bad || r->len - r->off < was.len || stat(path, &st) < 0) {
+			r->bad = true;
+			break;
+		}
+		struct keybuf is = { 0 };
+		put_identity(&is, &st);
+		bool same = is.len == was.len && memcmp(is.p, was.p, was.len) == 0;
+		free(is.p);
+		if (!same)
+			return false;
+		r->off += was.len;
+	}
+	return !r->bad && n > 0 && m > 0 && r->off == r->len;
+}
+
+static int lookup_source(int dirfd, const struct keybuf *k, struct vj_bpf *out)
+{
+	char name[32];
+	entry_name(name, sizeof(name), k, "src");
+	size_t size;
+	_cleanup_free_ unsigned char *buf = read_entry(dirfd, name, sizeof(struct source_head), &size);
+	if (!buf)
+		return 0;
+	struct source_head h;
+	memcpy(&h, buf, sizeof(h));
+	size_t want = sizeof(h) + (size_t)h.key_len + (size_t)h.sources_len +
+		      (size_t)h.n_insns * sizeof(struct sock_filter);
+	if (memcmp(h.magic, "VJSS", 4) != 0 || h.key_len != k->len || h.n_insns == 0 || h.n_insns > BPF_MAXINSNS ||
+	    want != size || memcmp(buf + sizeof(h), k->p, k->len) != 0)
+		return 0;
+	struct reader r = { .p = buf + sizeof(h) + k->len, .len = h.sources_len };
+	if (!sources_hold(&r))
+		return 0;
+	out->len = h.n_insns;
+	out->flags = h.flags;
+	out->insns = vj_xmalloc(h.n_insns * sizeof(struct sock_filter));
+	memcpy(out->insns, buf + size - h.n_insns * sizeof(struct sock_filter), h.n_insns * sizeof(struct sock_filter));
+	return 1;
+}
+
+/* The sources of pol (its own resolution: name, dir, path), or false
+ * when a file is too fresh to be told apart from its next version. */
+static bool put_sources(struct keybuf *s, const char *name, const char *dir, const struct vj_sc_policy *pol)
+{
+	size_t n = vj_strv_len(pol->includes) / 3;
+	put_u64(s, n + 1);
+	put_str(s, name);
+	put_str(s, dir ? dir : "");
+	put_str(s, pol->file);
+	for (size_t i = 0; i < 3 * n; i++)
+		put_str(s, pol->includes[i]);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t settled = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec - SOURCE_SETTLE_NS;
+	put_u64(s, vj_strv_len(pol->files));
+	for (size_t i = 0; pol->files && pol->files[i]; i++) {
+		struct stat st;
+		if (pol->files[i][0] != '/' || stat(pol->files[i], &st) < 0)
+			return false;
+		int64_t m = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+		int64_t c = (int64_t)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
+		if (m > settled || c > settled)
+			return false;
+		put_str(s, pol->files[i]);
+		put_identity(s, &st);
+	}
+	return true;
+}
+
+int vj_sc_policy_compile_source(const char *name, const char *dir, const char *path,
+				const struct vj_sc_compile_opts *o, int cache_fd, struct vj_bpf *out,
+				struct vj_error *err)
+{
+	*out = (struct vj_bpf){ 0 };
+	struct keybuf k = { 0 };
+	if (cache_fd >= 0) {
+		source_key(&k, name, dir, o);
+		if (lookup_source(cache_fd, &k, out)) {
+			free(k.p);
+			return 0;
+		}
+	}
+	struct vj_sc_policy *pol = NULL;
+	int r = vj_sc_policy_load(path, &pol, err);
+	if (r >= 0 && (r = vj_sc_policy_compile_cached(pol, o, cache_fd, out, err)) < 0)
+		vj_error_prefix(err, "compiling seccomp policy %s", path);
+	struct keybuf sources = { 0 };
+	if (r >= 0 && cache_fd >= 0 && out->len && put_sources(&sources, name, dir, pol)) {
+		char entry[32];
+		entry_name(entry, sizeof(entry), &k, "src");
+		struct source_head h = { { 'V', 'J', 'S', 'S' }, (uint32_t)k.len, (uint32_t)sources.len,
+					 (uint32_t)out->len, out->flags };
+		struct keybuf body = { 0 };
+		put(&body, &h, sizeof(h));
+		put(&body, k.p, k.len);
+		put(&body, sources.p, sources.len);
+		put(&body, out->insns, out->len * sizeof(struct sock_filter));
+		store(cache_fd, entry, &body);
+		free(body.p);
+	}
+	free(sources.p);
+	free(k.p);
+	vj_sc_policy_free(pol);
 	return r;
 }

@@ -125,6 +125,7 @@ void vj_sc_policy_free(struct vj_sc_policy *p)
 	free(p->description);
 	free(p->file);
 	vj_strv_free(p->files);
+	vj_strv_free(p->includes);
 	vj_strv_free(p->skipped);
 	free(p);
 }
@@ -395,6 +396,9 @@ static int include_one(struct parse_ctx *c, const struct vj_jnode *n, const char
 	r = vj_find_data_file(VJ_DATA_POLICY, name, dir, &path, &sub);
 	if (r < 0)
 		return vj_jnode_error(n, err, 0, "%s", sub.msg);
+	if (vj_strv_push(&c->pol->includes, name) < 0 || vj_strv_push(&c->pol->includes, dir ? dir : "") < 0 ||
+	    vj_strv_push(&c->pol->includes, path) < 0)
+		abort();
 	for (size_t i = 0; i < c->depth; i++)
 		if (strcmp(c->stack[i], path) == 0) {
 			char chain[VJ_ERROR_MAX / 2];

@@ -61,6 +61,9 @@ struct vj_sc_policy {
 	size_t n_rules;
 	char **files;          /* every file read, top first */
 	char **skipped;        /* optional names this architecture lacks */
+	char **includes;       /* every include resolved, three strings each: the
+				* name as written, the directory it was taken
+				* relative to, the file it resolved to */
 };
 
 /* Parse the policy at path (absolute). */
@@ -87,6 +90,16 @@ int vj_sc_policy_compile(const struct vj_sc_policy *p, const struct vj_sc_compil
 /* With cache_fd < 0 (see vj_sc_cache_open) the plain compile. */
 int vj_sc_policy_compile_cached(const struct vj_sc_policy *p, const struct vj_sc_compile_opts *o, int cache_fd,
 				struct vj_bpf *out, struct vj_error *err);
+
+/* A policy compiled without parsing it when the cache knows its files
+ * (seccomp_cache.c): name and dir as vj_find_data_file(VJ_DATA_POLICY)
+ * resolved them (dir NULL: the search path, or the working directory for a
+ * relative path) to the file path. On a miss the policy is parsed and
+ * compiled (vj_sc_policy_compile_cached) and the entry rewritten; parse
+ * errors are returned as vj_sc_policy_load gives them. */
+int vj_sc_policy_compile_source(const char *name, const char *dir, const char *path,
+				const struct vj_sc_compile_opts *o, int cache_fd, struct vj_bpf *out,
+				struct vj_error *err);
 
 /* Value sets (seccomp_valueset.c): a syscall allowed for many exact
  * 32-bit values of one argument, compiled as a binary search. */

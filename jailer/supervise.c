@@ -251,7 +251,7 @@ static bool jail_over(struct vj_jail *j)
 static int compile_own_filter(struct vj_jail *j, struct vj_error *err)
 {
 	struct vj_seccomp_plan sp;
-	int r = vj_seccomp_plan_from_policy(&sp, "supervisor", VJ_SECCOMP_ENFORCE, err);
+	int r = vj_seccomp_plan_from_policy_deferred(&sp, "supervisor", err);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int cache_fd = vj_sc_cache_open(vj_state_root_fd(j->state));
@@ -363,6 +363,9 @@ void vj_info_write_exited(struct vj_jail *j, int exit_code)
 int vj_supervise(struct vj_jail *j)
 {
 	struct vj_error err = { 0 };
+	/* The network namespace's thread is gone by now (it ended right after
+	 * handing its fd over): reap it before the capabilities go. */
+	vj_ns_ahead_join(&j->netns_ahead);
 	int r = vj_loop_new(&j->loop, &err);
 	if (r < 0) {
 		vj_log_error(&err);

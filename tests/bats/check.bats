@@ -216,6 +216,22 @@ check_extends_cycle() {
 @test "root: an extends cycle exits 125 naming the file and the JSON path" { as_root; check_extends_cycle; }
 @test "user: an extends cycle exits 125 naming the file and the JSON path" { as_user; check_extends_cycle; }
 
+# A policy is read when the jail is built (`run`: only where the cache of
+# compiled filters does not know its files), an include too: the error
+# names the policy file and the key in it, before anything exists.
+check_bad_policy() {
+	local pol inc p
+	pol=$(write_profile pol-bad '{ "default": "allow", "allow": ["read", 42] }')
+	expect_invalid "bad policy" "$pol: " "allow[1]" "expected a syscall name" -- --seccomp "$pol"
+	inc=$(write_profile pol-inc-bad '{ "errno": { "EPERM": [ { "name": "getppid", "bogus": 1 } ] } }')
+	pol=$(write_profile pol-inc "{ \"default\": \"allow\", \"include\": [\"$inc\"] }")
+	expect_invalid "bad included policy" "$inc: " "errno.EPERM[0].bogus" "unknown key" -- --seccomp "$pol"
+	p=$(write_profile sc-prof "{ \"extends\": \"generic\", \"seccomp\": { \"policy\": \"./pol-bad.json\" } }")
+	expect_invalid "bad policy named by a profile" "$VJ_T/pol-bad.json: " "allow[1]" -- --profile "$p"
+}
+@test "root: a bad seccomp policy exits 125 naming its file and the JSON path" { as_root; check_bad_policy; }
+@test "user: a bad seccomp policy exits 125 naming its file and the JSON path" { as_user; check_bad_policy; }
+
 check_bad_id() {
 	local id
 	for id in 'a/b' '../x' '-x' '' "$(printf 'x%.0s' {1..300})" 'a b'; do

@@ -15,10 +15,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 
 static char root[] = "/tmp/vj-seccomp-cache.XXXXXX";
 
@@ -54,30 +51,6 @@ static int compile(const struct vj_sc_policy *p, int optimize, int cache, struct
 	int r = vj_sc_policy_compile_cached(p, &o, cache, out, &err);
 	if (r < 0)
 		diag("compile: %s", err.msg);
-	return r;
-}
-
-/* The kernel's answer to getppid() under prog, in a child. */
-static long kernel_answer(const struct vj_bpf *prog)
-{
-	int pfd[2];
-	if (pipe(pfd) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		struct vj_error err = { 0 };
-		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-		long r = vj_seccomp_load(prog, NULL, &err) < 0 ? -1000 : syscall(SYS_getppid);
-		if (r < 0)
-			r = -errno;
-		(void)!write(pfd[1], &r, sizeof(r));
-		_exit(0);
-	}
-	close(pfd[1]);
-	long r = -2000;
-	(void)!read(pfd[0], &r, sizeof(r));
-	close(pfd[0]);
-	waitpid(pid, NULL, 0);
 	return r;
 }
 

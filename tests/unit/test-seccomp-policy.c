@@ -264,7 +264,7 @@ static int plan_from_file(const char *text, const char *file, struct vj_seccomp_
 	struct vj_jnode n, s;
 	vj_jnode_root(&n, root, file);
 	vj_jnode_key(&n, "seccomp", &s);
-	r = vj_seccomp_plan_parse(plan, &s, err);
+	r = vj_seccomp_plan_parse(plan, &s, false, err);
 	json_object_put(root);
 	return r;
 }
