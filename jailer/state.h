@@ -29,6 +29,11 @@ int vj_state_id_check(const char *id, struct vj_error *err);
  * O_DIRECTORY fd or -errno (-ENOENT when !create and it does not exist). */
 int vj_state_root_open(const char *root, bool create, struct vj_error *err);
 
+/* Process identity: field 22 of /proc/PID/stat (clock ticks since boot),
+ * or 0 when the process does not exist. The caller's own is read once and
+ * kept: the runtime reads it before it starts a thread (launch.c). */
+uint64_t vj_state_proc_starttime(pid_t pid);
+
 /* Host preparation, first step: create <root>/<id>, take its lock (held
  * through the returned object; the fd is close-on-exec and never reaches
  * the jail). A directory whose lock is free belongs to a dead jail: its

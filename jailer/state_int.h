@@ -39,9 +39,6 @@ int vj_state_write_atomic(int dirfd, const char *name, const char *data, size_t 
 /* Read a regular file below dirfd without following a symlink. */
 int vj_state_read_at(int dirfd, const char *name, size_t max, char **out);
 
-/* Process identity: field 22 of /proc/PID/stat (clock ticks since boot),
- * or 0 when the process does not exist. */
-uint64_t vj_state_proc_starttime(pid_t pid);
 /* True when pid runs and started at starttime (0 = unknown: then only
  * existence is checked). */
 bool vj_state_pid_is(pid_t pid, uint64_t starttime);
