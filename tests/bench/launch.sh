@@ -56,6 +56,11 @@ if [ -n "${VMJAIL_STATIC:-}" ]; then
 	static="$bin/vmjail-static run --log-level error --profile generic -- /bin/true"
 fi
 cp -r "$src/profiles" "$src/policy" "$bin/"
+# Just copied, the policies are too fresh for the seccomp cache to record
+# them by their files (it waits until a file is two seconds old:
+# seccomp_cache.c): wait, so that every launch measured is one with a
+# known policy, as on a host whose policies were installed a while ago.
+sleep 2.1
 chmod -R a+rX "$bin"
 export VMJAIL_PROFILE_PATH=$bin/profiles VMJAIL_POLICY_PATH=$bin/policy
 # vmjail's notices (an unprivileged caller runs without a cgroup) are not
