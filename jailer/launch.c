@@ -140,6 +140,7 @@ static int prepare(struct vj_jail *j, struct vj_error *err)
 
 	vj_compat_init();
 	j->sync_fd = j->init_pidfd = j->target_pidfd = j->signal_fd = -1;
+	j->netns_ahead = (struct vj_ns_ahead){ .fd = -1 }; /* teardown joins it */
 
 	/* Signals first: a SIGTERM from now on waits for the signalfd (and
 	 * is forwarded to PROGRAM) instead of killing the supervisor halfway
