@@ -64,7 +64,7 @@
 #include <time.h>
 
 #define CACHE_DIR ".seccomp-cache"
-#define CACHE_FORMAT "vmjail-seccomp-cache 2"
+#define CACHE_FORMAT "vmjail-seccomp-cache 3"
 #define SOURCE_FORMAT "vmjail-seccomp-source 1"
 #define SOURCE_SETTLE_NS 2000000000LL
 #define CACHE_MAX_BYTES (1u << 20)
@@ -154,11 +154,13 @@ static uint64_t fnv1a(const unsigned char *p, size_t n)
 	return h;
 }
 
-/* Entry: "VJSC", u32 key length, u32 instruction count, u32 flags, the
- * key, the instructions. */
+/* An entry, either kind: "VJSC" (keyed by the rules) or "VJSS" (keyed by
+ * the sources), u32 key length, u32 length of what follows the key before
+ * the program (the sources; none for VJSC), u32 instruction count, u32
+ * flags, then the key, the sources and the instructions. */
 struct entry_head {
 	char magic[4];
-	uint32_t key_len, n_insns, flags;
+	uint32_t key_len, extra_len, n_insns, flags;
 };
 
 static bool trusted(const struct stat *st)
@@ -187,9 +189,12 @@ int vj_sc_cache_open(int root_fd)
 	return fd;
 }
 
-static void entry_name(char *buf, size_t len, const struct keybuf *k, const char *suffix)
+/* NAME.bpf for an entry keyed by the rules ("VJSC"), NAME.src for one
+ * keyed by the sources ("VJSS"): NAME is the key's hash. */
+static void entry_name(char *buf, size_t len, const struct keybuf *k, const char *magic)
 {
-	snprintf(buf, len, "%016llx.%s", (unsigned long long)fnv1a(k->p, k->len), suffix);
+	snprintf(buf, len, "%016llx.%s", (unsigned long long)fnv1a(k->p, k->len),
+		 strcmp(magic, "VJSC") == 0 ? "bpf" : "src");
 }
 
 /* The whole entry name, when it is one we may trust: a regular file of
@@ -210,26 +215,46 @@ static unsigned char *read_entry(int dirfd, const char *name, size_t min, size_t
 	return buf;
 }
 
+/* The entry of this kind for key k, when its frame and its key check
+ * out: the whole entry (the caller's to free), its head in *h; else NULL. */
+static unsigned char *find_entry(int dirfd, const struct keybuf *k, const char *magic, struct entry_head *h,
+				 size_t *size)
+{
+	char name[32];
+	entry_name(name, sizeof(name), k, magic);
+	unsigned char *buf = read_entry(dirfd, name, sizeof(*h), size);
+	if (!buf)
+		return NULL;
+	memcpy(h, buf, sizeof(*h));
+	size_t want = sizeof(*h) + (size_t)h->key_len + (size_t)h->extra_len +
+		      (size_t)h->n_insns * sizeof(struct sock_filter);
+	if (memcmp(h->magic, magic, 4) != 0 || h->key_len != k->len || h->n_insns == 0 ||
+	    h->n_insns > BPF_MAXINSNS || want != *size || memcmp(buf + sizeof(*h), k->p, k->len) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* The program at the end of a found entry. */
+static void take_program(const unsigned char *buf, size_t size, const struct entry_head *h, struct vj_bpf *out)
+{
+	size_t bytes = h->n_insns * sizeof(struct sock_filter);
+	out->len = h->n_insns;
+	out->flags = h->flags;
+	out->insns = vj_xmalloc(bytes);
+	memcpy(out->insns, buf + size - bytes, bytes);
+}
+
 /* 1 and *out filled on a hit, 0 on a miss. */
 static int lookup(int dirfd, const struct keybuf *k, struct vj_bpf *out)
 {
-	char name[32];
-	entry_name(name, sizeof(name), k, "bpf");
-	size_t size;
-	_cleanup_free_ unsigned char *buf = read_entry(dirfd, name, sizeof(struct entry_head), &size);
-	if (!buf)
-		return 0;
 	struct entry_head h;
-	memcpy(&h, buf, sizeof(h));
-	size_t want = sizeof(h) + (size_t)h.key_len + (size_t)h.n_insns * sizeof(struct sock_filter);
-	if (memcmp(h.magic, "VJSC", 4) != 0 || h.key_len != k->len || h.n_insns == 0 ||
-	    h.n_insns > BPF_MAXINSNS || want != size ||
-	    memcmp(buf + sizeof(h), k->p, k->len) != 0)
+	size_t size;
+	_cleanup_free_ unsigned char *buf = find_entry(dirfd, k, "VJSC", &h, &size);
+	if (!buf || h.extra_len)
 		return 0;
-	out->len = h.n_insns;
-	out->flags = h.flags;
-	out->insns = vj_xmalloc(h.n_insns * sizeof(struct sock_filter));
-	memcpy(out->insns, buf + sizeof(h) + k->len, h.n_insns * sizeof(struct sock_filter));
+	take_program(buf, size, &h, out);
 	return 1;
 }
 
@@ -255,29 +280,28 @@ static void prune(int dirfd)
 	closedir(d);
 }
 
-/* Write body as entry name: a temporary file renamed over it. */
-static void store(int dirfd, const char *name, const struct keybuf *body)
+/* Write an entry (find_entry's frame): a temporary file renamed over it. */
+static void store(int dirfd, const char *magic, const struct keybuf *k, const struct keybuf *extra,
+		  const struct vj_bpf *prog)
 {
 	prune(dirfd);
-	char tmp[64];
+	char name[32], tmp[64];
+	entry_name(name, sizeof(name), k, magic);
 	snprintf(tmp, sizeof(tmp), ".%s.%d", name, (int)getpid());
-	_cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return;
-	if (vj_write_all(fd, body->p, body->len) < 0 || renameat(dirfd, tmp, dirfd, name) < 0)
-		unlinkat(dirfd, tmp, 0);
-}
-
-static void store_bpf(int dirfd, const struct keybuf *k, const struct vj_bpf *prog)
-{
-	char name[32];
-	entry_name(name, sizeof(name), k, "bpf");
-	struct entry_head h = { { 'V', 'J', 'S', 'C' }, (uint32_t)k->len, (uint32_t)prog->len, prog->flags };
+	struct entry_head h = { { magic[0], magic[1], magic[2], magic[3] }, (uint32_t)k->len,
+				(uint32_t)(extra ? extra->len : 0), (uint32_t)prog->len, prog->flags };
 	struct keybuf body = { 0 };
 	put(&body, &h, sizeof(h));
 	put(&body, k->p, k->len);
+	if (extra)
+		put(&body, extra->p, extra->len);
 	put(&body, prog->insns, prog->len * sizeof(struct sock_filter));
-	store(dirfd, name, &body);
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		if (vj_write_all(fd, body.p, body.len) < 0 || renameat(dirfd, tmp, dirfd, name) < 0)
+			unlinkat(dirfd, tmp, 0);
+		close(fd);
+	}
 	free(body.p);
 }
 
@@ -293,23 +317,13 @@ int vj_sc_policy_compile_cached(const struct vj_sc_policy *p, const struct vj_sc
 	if (!lookup(cache_fd, &k, out)) {
 		r = vj_sc_policy_compile(p, o, out, err);
 		if (r >= 0 && out->len)
-			store_bpf(cache_fd, &k, out);
+			store(cache_fd, "VJSC", &k, NULL, out);
 	}
 	free(k.p);
 	return r;
 }
 
 /* ---- found by the files ------------------------------------------------- */
-
-/* Entry: "VJSS", u32 key length, u32 sources length, u32 instruction
- * count, u32 flags, the key, the sources, the instructions. The sources:
- * u64 n, n times (name, dir, path) - the policy's own resolution first,
- * then each include's; u64 m, m times (path, device, inode, size, mtime
- * s and ns, ctime s and ns). Strings are u64 length + bytes. */
-struct source_head {
-	char magic[4];
-	uint32_t key_len, sources_len, n_insns, flags;
-};
 
 static void source_key(struct keybuf *k, const char *name, const char *dir, const struct vj_sc_compile_opts *o)
 {
@@ -405,26 +419,15 @@ static bool sources_hold(struct reader *r)
 
 static int lookup_source(int dirfd, const struct keybuf *k, struct vj_bpf *out)
 {
-	char name[32];
-	entry_name(name, sizeof(name), k, "src");
+	struct entry_head h;
 	size_t size;
-	_cleanup_free_ unsigned char *buf = read_entry(dirfd, name, sizeof(struct source_head), &size);
+	_cleanup_free_ unsigned char *buf = find_entry(dirfd, k, "VJSS", &h, &size);
 	if (!buf)
 		return 0;
-	struct source_head h;
-	memcpy(&h, buf, sizeof(h));
-	size_t want = sizeof(h) + (size_t)h.key_len + (size_t)h.sources_len +
-		      (size_t)h.n_insns * sizeof(struct sock_filter);
-	if (memcmp(h.magic, "VJSS", 4) != 0 || h.key_len != k->len || h.n_insns == 0 || h.n_insns > BPF_MAXINSNS ||
-	    want != size || memcmp(buf + sizeof(h), k->p, k->len) != 0)
-		return 0;
-	struct reader r = { .p = buf + sizeof(h) + k->len, .len = h.sources_len };
+	struct reader r = { .p = buf + sizeof(h) + k->len, .len = h.extra_len };
 	if (!sources_hold(&r))
 		return 0;
-	out->len = h.n_insns;
-	out->flags = h.flags;
-	out->insns = vj_xmalloc(h.n_insns * sizeof(struct sock_filter));
-	memcpy(out->insns, buf + size - h.n_insns * sizeof(struct sock_filter), h.n_insns * sizeof(struct sock_filter));
+	take_program(buf, size, &h, out);
 	return 1;
 }
 
@@ -475,19 +478,8 @@ int vj_sc_policy_compile_source(const char *name, const char *dir, const char *p
 	if (r >= 0 && (r = vj_sc_policy_compile_cached(pol, o, cache_fd, out, err)) < 0)
 		vj_error_prefix(err, "compiling seccomp policy %s", path);
 	struct keybuf sources = { 0 };
-	if (r >= 0 && cache_fd >= 0 && out->len && put_sources(&sources, name, dir, pol)) {
-		char entry[32];
-		entry_name(entry, sizeof(entry), &k, "src");
-		struct source_head h = { { 'V', 'J', 'S', 'S' }, (uint32_t)k.len, (uint32_t)sources.len,
-					 (uint32_t)out->len, out->flags };
-		struct keybuf body = { 0 };
-		put(&body, &h, sizeof(h));
-		put(&body, k.p, k.len);
-		put(&body, sources.p, sources.len);
-		put(&body, out->insns, out->len * sizeof(struct sock_filter));
-		store(cache_fd, entry, &body);
-		free(body.p);
-	}
+	if (r >= 0 && cache_fd >= 0 && out->len && put_sources(&sources, name, dir, pol))
+		store(cache_fd, "VJSS", &k, &sources, out);
 	free(sources.p);
 	free(k.p);
 	vj_sc_policy_free(pol);
