@@ -401,18 +401,17 @@ static bool sources_hold(struct reader *r)
 	for (uint64_t i = 0; i < m && !r->bad; i++) {
 		struct stat st;
 		get_str(r, path);
-		struct keybuf was = { .p = (unsigned char *)r->p + r->off, .len = 7 * sizeof(uint64_t) };
-		if (r->bad || r->len - r->off < was.len || stat(path, &st) < 0) {
+		struct keybuf is = { 0 };
+		if (r->bad || stat(path, &st) < 0) {
 			r->bad = true;
 			break;
 		}
-		struct keybuf is = { 0 };
-		put_identity(&is, &st);
-		bool same = is.len == was.len && memcmp(is.p, was.p, was.len) == 0;
+		put_identity(&is, &st); /* the recorded identity's very encoding */
+		bool same = r->len - r->off >= is.len && memcmp(is.p, r->p + r->off, is.len) == 0;
+		r->off += is.len;
 		free(is.p);
 		if (!same)
 			return false;
-		r->off += was.len;
 	}
 	return !r->bad && n > 0 && m > 0 && r->off == r->len;
 }

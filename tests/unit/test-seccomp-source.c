@@ -70,30 +70,21 @@ static int opens(void)
 	return n;
 }
 
-static size_t count_src(void)
+/* The source entries in the cache: how many, and the name of one. */
+static size_t src_entries(char name[256])
 {
 	int fd = openat(cache, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fdopendir(fd);
 	size_t n = 0;
 	struct dirent *de;
-	while ((de = readdir(d)))
-		n += strstr(de->d_name, ".src") && de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
-static char *src_entry(void)
-{
-	static char name[256];
-	int fd = openat(cache, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fdopendir(fd);
-	struct dirent *de;
 	name[0] = '\0';
 	while ((de = readdir(d)))
-		if (strstr(de->d_name, ".src") && de->d_name[0] != '.')
-			snprintf(name, sizeof(name), "%s", de->d_name);
+		if (strstr(de->d_name, ".src") && de->d_name[0] != '.') {
+			snprintf(name, 256, "%s", de->d_name);
+			n++;
+		}
 	closedir(d);
-	return name;
+	return n;
 }
 
 int main(void)
@@ -101,7 +92,7 @@ int main(void)
 	plan_no_plan();
 	if (!mkdtemp(root))
 		return diag("mkdtemp"), 1;
-	char p1[300], p2[300], path[700];
+	char p1[300], p2[300], path[700], entry[256];
 	snprintf(p1, sizeof(p1), "%s/p1", root);
 	snprintf(p2, sizeof(p2), "%s/p2", root);
 	mkdir(p1, 0755);
@@ -125,7 +116,7 @@ int main(void)
 	struct vj_bpf fresh = { 0 }, b = { 0 };
 	struct vj_error err = { 0 };
 	ok(compile_src(cache, &b, &err) == 0, "a policy compiled from its files");
-	is_int(count_src(), 0, "files changed in the last two seconds: no source entry");
+	is_int(src_entries(entry), 0, "files changed in the last two seconds: no source entry");
 	vj_bpf_free(&b);
 	sleep(2);
 	usleep(200 * 1000);
@@ -142,7 +133,7 @@ int main(void)
 		   memcmp(b.insns, fresh.insns, b.len * sizeof(*b.insns)) == 0,
 	   "a miss compiles the program a plain compile makes");
 	ok(opens() >= 2, "a miss reads the policy and its include");
-	is_int(count_src(), 1, "settled files: the sources are recorded");
+	is_int(src_entries(entry), 1, "settled files: the sources are recorded");
 	vj_bpf_free(&b);
 
 	ok(compile_src(cache, &b, &err) == 0 && b.len == fresh.len &&
@@ -161,8 +152,7 @@ int main(void)
 	is_int(opens(), 0, "... from the recorded entry, without opening a policy file");
 
 	/* A damaged entry: a recorded path changed (same length). */
-	char entry[256];
-	snprintf(entry, sizeof(entry), "%s", src_entry());
+	src_entries(entry);
 	char *text = NULL;
 	size_t len = 0;
 	{
