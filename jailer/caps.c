@@ -21,7 +21,6 @@
  */
 #include "caps.h"
 
-#include <grp.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -115,11 +114,17 @@ int vj_caps_drop(uid_t uid, gid_t gid, uint64_t caps_keep, bool drop_groups, str
 	/* 2. */
 	if (caps_keep && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return vj_error_set(err, errno, "keep capabilities across the uid change");
-	if (drop_groups && setgroups(0, NULL) < 0)
+	/* The system calls themselves, not glibc's wrappers: a wrapper
+	 * applies the change to every thread glibc knows of, and this
+	 * process, a raw clone of a supervisor that may have a thread
+	 * running (ns.c), holds a copy of glibc's list that names a thread
+	 * it does not have - the wrapper would wait for it forever. The
+	 * process has one thread: the call alone changes all of it. */
+	if (drop_groups && syscall(SYS_setgroups, 0, NULL) < 0)
 		return vj_error_set(err, errno, "drop supplementary groups");
-	if (setresgid(gid, gid, gid) < 0)
+	if (syscall(SYS_setresgid, gid, gid, gid) < 0)
 		return vj_error_set(err, errno, "change gid to %u", (unsigned)gid);
-	if (setresuid(uid, uid, uid) < 0)
+	if (syscall(SYS_setresuid, uid, uid, uid) < 0)
 		return vj_error_set(err, errno, "change uid to %u", (unsigned)uid);
 	if (caps_keep && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return vj_error_set(err, errno, "PR_SET_KEEPCAPS");

@@ -13,7 +13,9 @@
  *  namespace, or root's when there is none):
  *   1. cgroup namespace: entered now, when the child already sits in its
  *      cgroup, so that cgroup is the namespace's root ("/").
- *   2. network: join the named namespace, or raise lo in the fresh one.
+ *   2. network: join the named namespace, or raise lo in the fresh one;
+ *      a namespace made ahead (ns.c) comes with GO and is joined after
+ *      step 4, once GO has come.
  *   3. root filesystem (mount.c): tmpfs root, binds through fds, pivot.
  *   4. hostname.
  *  then PROGRAM is forked (supervised mode) and pid 1 becomes init.c;
@@ -73,7 +75,9 @@ int vj_child_setup_jail(const struct vj_child_ctx *c, const char **step, struct 
 		return vj_error_set(err, errno, "unshare(CLONE_NEWCGROUP)");
 
 	*step = "network";
-	if (c->netns_fd >= 0) {
+	if (c->netns_with_go) {
+		/* joined after GO, in vj_child_main */
+	} else if (c->netns_fd >= 0) {
 		if (setns(c->netns_fd, CLONE_NEWNET) < 0)
 			return vj_error_set(err, errno, "join network namespace %s",
 					    plan->net_path ? plan->net_path : "(made ahead)");
@@ -279,12 +283,15 @@ static pid_t spawn_target(const struct vj_child_ctx *c)
 	return pid < 0 ? -errno : pid;
 }
 
-static void await_go(const struct vj_child_ctx *c)
+/* Returns the fd that came with GO, or -1. */
+static int await_go(const struct vj_child_ctx *c)
 {
 	struct vj_msg m;
-	int r = vj_msg_recv(c->sync_fd, &m, NULL, NULL);
+	int passed = -1;
+	int r = vj_msg_recv(c->sync_fd, &m, NULL, &passed);
 	if (r <= 0 || m.type != VJ_MSG_GO)
 		_exit(VJ_EXIT_FAILURE);
+	return passed;
 }
 
 _noreturn_ void vj_child_main(const struct vj_child_ctx *c)
@@ -305,8 +312,9 @@ _noreturn_ void vj_child_main(const struct vj_child_ctx *c)
 	 * cgroup entered by itself or at birth. Its mount, network and other
 	 * namespaces are its own either way; nothing of the host changes,
 	 * and PROGRAM is forked only after GO. */
+	int go_fd = -1;
 	if (!c->setup_before_go)
-		await_go(c);
+		go_fd = await_go(c);
 	/* Into the v1 cgroups before anything else: nothing of the jail runs
 	 * outside them (cgroup.c says why the child moves itself). */
 	if (vj_cgroup_self_attach(&c->cg_self, &err) < 0)
@@ -319,7 +327,17 @@ _noreturn_ void vj_child_main(const struct vj_child_ctx *c)
 	if (vj_caps_bounding_keep(c->plan->caps_keep, &err) < 0)
 		fail(c, "capabilities", &err, VJ_EXIT_FAILURE);
 	if (c->setup_before_go)
-		await_go(c);
+		go_fd = await_go(c);
+	/* Step 2 for a namespace made ahead, which came with GO: last, so
+	 * that the steps above overlapped its making. Nothing above depends
+	 * on it (no sysfs is mounted; /proc/net is per task). */
+	if (c->netns_with_go) {
+		step = "network";
+		if (vj_ns_join_ahead(go_fd, &err) < 0)
+			fail(c, step, &err, VJ_EXIT_FAILURE);
+	}
+	if (go_fd >= 0)
+		close(go_fd);
 
 	pid_t pid = spawn_target(c);
 	if (pid < 0)

@@ -12,7 +12,7 @@ void vj_compat_init(void)
 		{ "clone3", VJ_SYS_CLONE3 }, { "openat2", VJ_SYS_OPENAT2 },
 		{ "open_tree", VJ_SYS_OPEN_TREE }, { "close_range", VJ_SYS_CLOSE_RANGE },
 		{ "pidfd", VJ_SYS_PIDFD }, { "renameat2", VJ_SYS_RENAMEAT2 },
-		{ "netns_ahead", VJ_NETNS_AHEAD },
+		{ "netns_ahead", VJ_NETNS_AHEAD }, { "netns_thread", VJ_NETNS_THREAD },
 	};
 	disabled = 0;
 	if (!s)

@@ -28,6 +28,7 @@ enum vj_compat_call {
 	VJ_SYS_PIDFD = 1 << 4,
 	VJ_SYS_RENAMEAT2 = 1 << 5,
 	VJ_NETNS_AHEAD = 1 << 6,       /* not a call: the network namespace made ahead (ns.c) */
+	VJ_NETNS_THREAD = 1 << 7,      /* that thread's unshare fails: the child makes its own */
 };
 
 void vj_compat_init(void);

@@ -280,11 +280,11 @@ static int prepare(struct vj_jail *j, struct vj_error *err)
 static int spawn(struct vj_jail *j, struct vj_error *err)
 {
 	unsigned long flags = vj_ns_clone_flags(j->plan);
-	int ahead = vj_ns_ahead_take(&j->netns_ahead);
-	if (ahead >= 0) {
-		j->ctx.netns_fd = ahead; /* joined by the child, lo already up */
+	/* The network namespace still being made follows with GO: the
+	 * child builds its root meanwhile and joins it last (child.c). */
+	j->ctx.netns_with_go = vj_ns_ahead_pending(&j->netns_ahead);
+	if (j->ctx.netns_with_go)
 		flags &= ~(unsigned long)CLONE_NEWNET;
-	}
 	int cg_fd = j->cg ? vj_cgroup_clone_fd(j->cg) : -1;
 	int pidfd = -1;
 	struct clone_args args = {
@@ -353,7 +353,9 @@ static int release(struct vj_jail *j, struct vj_error *err)
 			return vj_error_prefix(err, "cgroup");
 	}
 	struct vj_msg go = { .type = VJ_MSG_GO };
-	r = vj_msg_send(j->sync_fd, &go, -1);
+	/* The thread's namespace, or none: the child then makes its own. */
+	_cleanup_close_ int netns = j->ctx.netns_with_go ? vj_ns_ahead_take(&j->netns_ahead) : -1;
+	r = vj_msg_send(j->sync_fd, &go, netns);
 	/* A child that built its jail before GO may have failed and gone
 	 * already: its ERROR is queued for await_start. */
 	if (r < 0 && !(j->ctx.setup_before_go && (r == -EPIPE || r == -ECONNRESET)))

@@ -20,14 +20,18 @@
  * the namespace meanwhile: unshare(CLONE_NEWNET) changes only the calling
  * thread's namespaces, so the rest of the supervisor stays on the host;
  * the thread raises lo, opens the namespace, posts its fd, and ends (the
- * supervisor goes on at the post and reaps the thread only before it
- * drops its capabilities, in vj_supervise). The child joins it
- * with setns() instead of CLONE_NEWNET - the same kind of namespace, owned
- * by the same (initial) user namespace, that clone would have made. With
+ * supervisor reaps the thread only before it drops its capabilities, in
+ * vj_supervise). Neither waits for the other before the clone: the child
+ * is cloned without CLONE_NEWNET, builds its root while the thread
+ * finishes, and gets the namespace's fd with GO, which the supervisor
+ * sends once the thread has posted. It joins it with setns() as its last
+ * jail step - the same kind of namespace, owned by the same (initial)
+ * user namespace, that clone would have made; nothing it did before
+ * depends on the network namespace. Where the thread made none, the
+ * child makes its own then (unshare, lo up). With
  * a user namespace the network namespace must be owned by it, and a
  * threaded process cannot make one (unshare(CLONE_NEWUSER) refuses): the
- * clone makes both, as before. Any failure of the thread only falls back
- * to that.
+ * clone makes both.
  */
 #include "ns.h"
 #include "compat.h"
@@ -119,7 +123,7 @@ static void *ahead_main(void *arg)
 	struct vj_error err = { 0 };
 	/* Any failure leaves fd at -1: the clone makes the namespace. */
 	int fd = -1;
-	if (unshare(CLONE_NEWNET) == 0)
+	if (!vj_compat_disabled(VJ_NETNS_THREAD) && unshare(CLONE_NEWNET) == 0)
 		fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0 && vj_ns_loopback_up(&err) < 0) {
 		close(fd);
@@ -146,6 +150,23 @@ void vj_ns_ahead_start(struct vj_ns_ahead *a, const struct vj_plan *plan)
 	a->running = pthread_create(&a->thread, NULL, ahead_main, a) == 0;
 	if (!a->running)
 		sem_destroy(&a->done);
+}
+
+bool vj_ns_ahead_pending(const struct vj_ns_ahead *a)
+{
+	return a->running && !a->taken;
+}
+
+int vj_ns_join_ahead(int fd, struct vj_error *err)
+{
+	if (fd >= 0) {
+		if (setns(fd, CLONE_NEWNET) < 0)
+			return vj_error_set(err, errno, "join the network namespace made ahead");
+		return 0;
+	}
+	if (unshare(CLONE_NEWNET) < 0)
+		return vj_error_set(err, errno, "unshare(CLONE_NEWNET)");
+	return vj_ns_loopback_up(err);
 }
 
 int vj_ns_ahead_take(struct vj_ns_ahead *a)

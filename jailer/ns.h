@@ -29,6 +29,12 @@ struct vj_ns_ahead {
 };
 /* Start the thread where the plan allows; a no-op otherwise. */
 void vj_ns_ahead_start(struct vj_ns_ahead *a, const struct vj_plan *plan);
+/* Whether a result is still to be taken: the clone then goes on without
+ * CLONE_NEWNET, and the namespace follows with GO. */
+bool vj_ns_ahead_pending(const struct vj_ns_ahead *a);
+/* Child: join the namespace made ahead (fd), or, when the thread made
+ * none (fd -1), make one now and raise its lo. */
+int vj_ns_join_ahead(int fd, struct vj_error *err);
 /* Wait for the thread's result, not for its exit: the namespace's fd (the
  * caller's to close), or -1 when there is none (then clone with
  * CLONE_NEWNET as without it). */

@@ -441,6 +441,9 @@ check_net_none() {
 	jsh 'cat /proc/net/dev'
 	assert_status 0
 	assert_eq "interfaces" "lo" "$(echo "$output" | netdev_names)"
+	jsh 'readlink /proc/self/ns/net'
+	assert_status 0
+	assert_ne "net namespace" "$(host_ns net)" "$output"
 	if [ -x /usr/sbin/ip ] || [ -x /usr/bin/ip ]; then
 		jsh 'ip -o link show lo'
 		assert_status 0
@@ -464,6 +467,14 @@ c = socket.create_connection(s.getsockname(), timeout=2); print(\"connected\")"'
 
 @test "user: network namespace with only lo, and lo is up" {
 	as_user
+	check_net_none
+}
+
+# As root a thread of the supervisor makes the namespace while the jail is
+# built (ns.c); where it makes none, the jail makes its own.
+@test "root: without the namespace made ahead, the jail makes its own with lo up" {
+	as_root
+	export VMJAIL_TEST_ENOSYS=${VMJAIL_TEST_ENOSYS:+$VMJAIL_TEST_ENOSYS,}netns_thread
 	check_net_none
 }
 
