@@ -11,6 +11,9 @@
 #   tests/bench/launch-steps.sh [VMJAIL] [N]      (default build/vmjail, 30)
 #   PROBES="vj_state_exited vj_state_exited%return" tests/bench/launch-steps.sh
 #                                  also these functions (perf probe syntax)
+#   JAIL="--profile qemu-system-x86_64 -- qemu-system-x86_64 -version" \
+#       tests/bench/launch-steps.sh  another jail (default: --profile generic
+#                                  -- /bin/true); PROGRAM must exit by itself
 #
 # Rows: EVENT/P#K, P the process (0 the supervisor, 1 the jail's pid 1,
 # 2 PROGRAM, as pid offsets from the supervisor's; threads count too), K
@@ -24,6 +27,9 @@ n=${2:-30}
 command -v perf >/dev/null || { echo "launch-steps.sh: needs perf" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "launch-steps.sh: run as root" >&2; exit 1; }
 export VMJAIL_PROFILE_PATH=$src/profiles VMJAIL_POLICY_PATH=$src/policy
+jail=${JAIL:---profile generic -- /bin/true}
+# PROGRAM's command name, as the scheduler's events give it (15 bytes)
+prog=$(basename "${jail##*-- }" | cut -d' ' -f1 | cut -c1-15)
 out=$(mktemp -d /tmp/vmjail-bench-steps.XXXXXX)
 cleanup() { perf probe -q -d 'probe_vmjail:*' >/dev/null 2>&1 || true; rm -rf "$out"; }
 trap cleanup EXIT
@@ -37,16 +43,16 @@ for f in main vj_profile_build_plan vj_profile_build_plan%return vj_run vj_state
 done
 perf record -q -o "$out/perf.data" -e 'probe_vmjail:*' -e sched:sched_process_exec \
 	-e sched:sched_process_exit -e sched:sched_process_fork -a -- \
-	sh -c "for i in \$(seq $n); do '$vmjail' run --log-level error --profile generic -- /bin/true; done" \
+	sh -c "for i in \$(seq $n); do '$vmjail' run --log-level error $jail; done" \
 	>/dev/null 2>&1
 perf script -i "$out/perf.data" -F comm,tid,time,event 2>/dev/null >"$out/events.txt"
 echo "# $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $n launches; us since vmjail's exec"
-python3 - "$out/events.txt" <<'EOF'
+python3 - "$out/events.txt" "$prog" <<'EOF'
 import collections, re, statistics, sys
 events = []
 for line in open(sys.argv[1]):
     m = re.match(r'\s*(\S+)\s+(\d+)\s+([\d.]+):\s+\S+?:(\S+):', line)
-    if m and m.group(1) in ("vmjail", "true"):
+    if m and m.group(1) in ("vmjail", sys.argv[2]):
         events.append((int(m.group(2)), float(m.group(3)) * 1e6, m.group(4)))
 runs, cur = [], None
 for pid, t, name in events:
