@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * lsm_dl.c - libselinux and libapparmor, loaded only where they are used.
+ * lsm_dl.c - libselinux and libapparmor, loaded only where they are used
+ * (dl.h says why).
  *
- * Most hosts run one LSM or none, and every launch pays for each shared
- * library the program maps: the loader's work at exec, page tables that
- * the clone of the jail and the fork of PROGRAM copy, and their teardown.
- * libselinux brings libpcre2 with it. So a default (dynamic) build links
- * neither: the SELinux and AppArmor layers look at the kernel first
- * (selinuxfs, the apparmor module's parameters and securityfs) and load
- * the library, by its soname, only when the LSM is there, or when a
- * command asks for it (check, features). A static build (-Dstatic=true)
+ * Most hosts run one LSM or none, and libselinux brings libpcre2 with
+ * it. So a default (dynamic) build links neither: the SELinux and
+ * AppArmor layers look at the kernel first (selinuxfs, the apparmor
+ * module's parameters and securityfs) and load the library, by its
+ * soname, only when the LSM is there, or when a command asks for it
+ * (check, features). A static build (-Dstatic=true)
  * has both inside and fills the tables with the functions themselves.
  * A library that is missing or lacks a symbol is reported, never a crash:
  * the tables' entries then fail with ELIBACC.
  */
 #include "lsm_dl.h"
+#include "dl.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -25,9 +25,6 @@
 #endif
 #if VJ_HAVE_APPARMOR
 #include <sys/apparmor.h>
-#endif
-#if !VJ_STATIC
-#include <dlfcn.h>
 #endif
 
 static int fail_int(void)
@@ -64,26 +61,6 @@ static const char *selinux_error, *apparmor_error;
 
 #if !VJ_STATIC && (VJ_HAVE_SELINUX || VJ_HAVE_APPARMOR)
 static char errbuf[2][256];
-
-/* dlopen by soname, then every symbol; all or nothing. */
-static const char *load(const char *soname, void **out, const char *const *names, size_t n, char *buf,
-			size_t len)
-{
-	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-	if (!h) {
-		snprintf(buf, len, "%s cannot be loaded: %s", soname, dlerror());
-		return buf;
-	}
-	for (size_t i = 0; i < n; i++) {
-		out[i] = dlsym(h, names[i]);
-		if (!out[i]) {
-			snprintf(buf, len, "%s has no %s", soname, names[i]);
-			dlclose(h);
-			return buf;
-		}
-	}
-	return NULL;
-}
 #endif
 
 const struct vj_selinux_lib *vj_selinux_lib(void)
@@ -104,8 +81,8 @@ const struct vj_selinux_lib *vj_selinux_lib(void)
 		"selinux_virtual_domain_context_path", "selinux_virtual_image_context_path",
 	};
 	void *fn[sizeof(names) / sizeof(names[0])];
-	selinux_error = load("libselinux.so.1", fn, names, sizeof(names) / sizeof(names[0]), errbuf[0],
-			     sizeof(errbuf[0]));
+	selinux_error = vj_dl_load("libselinux.so.1", fn, names, sizeof(names) / sizeof(names[0]), errbuf[0],
+				   sizeof(errbuf[0]));
 	if (!selinux_error) {
 		selinux.security_getenforce = (int (*)(void))fn[0];
 		selinux.security_check_context_raw = (int (*)(const char *))fn[1];
@@ -138,7 +115,7 @@ const struct vj_apparmor_lib *vj_apparmor_lib(void)
 #else
 	static const char *const names[] = { "aa_is_enabled" };
 	void *fn[1];
-	apparmor_error = load("libapparmor.so.1", fn, names, 1, errbuf[1], sizeof(errbuf[1]));
+	apparmor_error = vj_dl_load("libapparmor.so.1", fn, names, 1, errbuf[1], sizeof(errbuf[1]));
 	if (!apparmor_error)
 		apparmor.aa_is_enabled = (int (*)(void))fn[0];
 #endif

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <sys/mount.h>
 
-#include <cap-ng.h>
+#include "dl.h"
 
 static const char *const mount_type_names[VJ_MOUNT__COUNT] = {
 	[VJ_MOUNT_RO_BIND] = "ro-bind",
@@ -182,7 +182,7 @@ json_object *vj_plan_to_json(const struct vj_plan *p)
 	for (unsigned c = 0; c < 64; c++) {
 		if (!(p->caps_keep & (UINT64_C(1) << c)))
 			continue;
-		const char *name = capng_capability_to_name(c);
+		const char *name = vj_capng_lib()->capability_to_name(c);
 		char buf[64];
 		if (name) {
 			size_t i = 0;

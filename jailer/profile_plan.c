@@ -35,7 +35,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
-#include <cap-ng.h>
+#include "dl.h"
 
 #define DEFAULT_HOSTNAME "vmjail"
 #define DEFAULT_PATH "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
@@ -245,7 +245,7 @@ int vj_profile_cap_from_name(const char *name, char *buf, size_t size)
 	}
 	if (buf[0] >= '0' && buf[0] <= '9')
 		return -1;
-	return capng_name_to_capability(buf);
+	return vj_capng_lib()->name_to_capability(buf);
 }
 
 static int build_caps(struct builder *b, struct vj_error *err)
@@ -264,6 +264,9 @@ static int build_caps(struct builder *b, struct vj_error *err)
 		if (r < 0)
 			return r;
 		int cap = vj_profile_cap_from_name(s, buf, sizeof(buf));
+		if (cap < 0 && vj_capng_lib_error())
+			return vj_jnode_error(&e, err, 0, "\"%s\": capability names need libcap-ng: %s", s,
+					      vj_capng_lib_error());
 		if (cap < 0 || cap >= 64)
 			return vj_jnode_error(&e, err, 0, "\"%s\": unknown capability", s);
 		b->plan->caps_keep |= UINT64_C(1) << cap;

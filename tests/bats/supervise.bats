@@ -178,6 +178,39 @@ check_supervisor_trim() {
 	check_supervisor_trim
 }
 
+# libcap-ng is loaded where a profile names a capability, not at every
+# launch (jailer/dl.c): the kernel's map of the supervisor shows which
+# libraries it holds. (A static build holds none.)
+maps_has() { grep -q -- "$2" "/proc/$1/maps"; }
+
+check_libcapng_lazy() {
+	ldd "$VMJAIL" 2>/dev/null | grep -q 'libc\.so' || skip "a static vmjail maps no shared library"
+	local caps
+	caps=$(write_profile caps '{ "extends": "generic", "capabilities": ["CAP_CHOWN"] }')
+	bg_jail "$VJ_T/out" -- sh -c 'trap "exit 0" TERM; echo ready; while :; do sleep 0.02; done'
+	wait_until 5 file_has "$VJ_T/out" ready || fail "the jail did not start: $(cat "$VJ_T/out.err")" || return 1
+	maps_has "$VJ_BG" libjson-c || fail "libjson-c not in the supervisor's maps: the oracle sees nothing" || return 1
+	! maps_has "$VJ_BG" libcap-ng || fail "libcap-ng mapped by a launch whose profile names no capability" || return 1
+	kill_supervisor TERM || return 1
+	wait_exit "$VJ_BG" 5 || return 1
+	bg_jail "$VJ_T/out2" --profile "$caps" -- sh -c 'trap "exit 0" TERM; grep CapEff /proc/self/status; echo ready; while :; do sleep 0.02; done'
+	wait_until 5 file_has "$VJ_T/out2" ready || fail "the jail did not start: $(cat "$VJ_T/out2.err")" || return 1
+	maps_has "$VJ_BG" libcap-ng || fail "libcap-ng not loaded for a profile that names a capability" || return 1
+	assert_contains "CAP_CHOWN kept" "$(cat "$VJ_T/out2")" "CapEff:	0000000000000001"
+	kill_supervisor TERM || return 1
+	wait_exit "$VJ_BG" 5
+}
+
+@test "root: libcap-ng is mapped only by a launch whose profile names a capability" {
+	as_root
+	check_libcapng_lazy
+}
+
+@test "user: libcap-ng is mapped only by a launch whose profile names a capability" {
+	as_user
+	check_libcapng_lazy
+}
+
 # ---- the jail dies with its supervisor --------------------------------------------
 
 check_supervisor_sigkill() {
