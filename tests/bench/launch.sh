@@ -105,13 +105,16 @@ ablate() {
 	allow=$bin/allow-all.json
 	echo '{ "description": "allow everything (benchmark)", "default": "allow" }' >"$allow"
 	echo "== ablation (root): what each layer costs"
+	# Every vmjail row goes through env(1), as the ones that set a
+	# variable must: an exec of env costs more than some layers do.
+	local e="env VMJAIL_BENCH=1"
 	hyperfine --shell=none --runs "$runs" --warmup "$warmup" --style basic \
 		--export-json "$out/launch-ablate.json" \
 		-n direct "/bin/true" \
-		-n vmjail "$vj" \
-		-n no-cgroup "${vj/ run / run --no-cgroup }" \
-		-n no-landlock "${vj/ run / run --landlock off }" \
-		-n allow-all-seccomp "${vj/ run / run --seccomp $allow }" \
+		-n vmjail "$e $vj" \
+		-n no-cgroup "$e ${vj/ run / run --no-cgroup }" \
+		-n no-landlock "$e ${vj/ run / run --landlock off }" \
+		-n allow-all-seccomp "$e ${vj/ run / run --seccomp $allow }" \
 		-n no-filter-cache "env VMJAIL_SECCOMP_CACHE=0 $vj" \
 		-n netns-in-clone "env VMJAIL_TEST_ENOSYS=netns_ahead $vj" \
 		-n state-on-tmpfs "env VMJAIL_STATE_DIR=$shm $vj" \
