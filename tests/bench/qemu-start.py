@@ -13,9 +13,13 @@ directory, the proxy off the client's path; with VMJAIL_BASE=PATH set,
 "jailed-base" is "jailed" with that other build (an older commit: a
 before/after in the same run). Each round runs all three, in
 rotating order. Also QEMU's RSS at QMP ready (VmRSS of
-the QEMU process; jailed, plus vmjail's supervisor and init).
+the QEMU process; jailed, plus vmjail's supervisor and init), and each
+start split at QEMU's exec: direct, when Popen returns (it waits for the
+exec); jailed, when vmjail's --info-fd started record arrives (PROGRAM
+sends it just before its seccomp filter and execve, so the jailed split
+moves up to about 0.5 ms of the jail's own work into QEMU's share).
 """
-import json, os, socket, statistics, subprocess, sys, tempfile, time
+import json, os, select, socket, statistics, subprocess, sys, tempfile, time
 
 QEMU = ["qemu-system-x86_64", "-machine", "q35", "-display", "none", "-nodefaults", "-S"]
 
@@ -65,8 +69,23 @@ def rss_kb(pid):
     return 0
 
 
+def read_line(fd, deadline):
+    """One line from the pipe fd (vmjail writes each record whole)."""
+    buf = b""
+    while not buf.endswith(b"\n"):
+        if not select.select([fd], [], [], max(0, deadline - time.monotonic()))[0]:
+            raise TimeoutError("no --info-fd record")
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            raise EOFError("--info-fd closed")
+        buf += chunk
+    return buf
+
+
 def start(mode, vmjail, accel, tmp):
-    """One start: seconds to QMP ready, QEMU RSS, vmjail's own RSS."""
+    """One start: seconds to QMP ready, QEMU RSS, vmjail's own RSS, and
+    seconds to QEMU's exec (direct: Popen returns once the exec is done;
+    jailed: the --info-fd started record, sent as PROGRAM is about to exec)."""
     sock = os.path.join(tmp, "%s.qmp" % mode)
     if os.path.lexists(sock):
         os.unlink(sock)
@@ -95,14 +114,19 @@ def start(mode, vmjail, accel, tmp):
     t0 = time.monotonic()
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE, pass_fds=pass_fds)
+    t_exec = time.monotonic()
+    rec, info = None, None
     if wfd is not None:
+        # The started record comes before the monitor can answer (QEMU
+        # is exec'd after it): wait for it first, then for QMP.
         os.close(wfd)
+        rec = json.loads(read_line(rfd, t0 + 30))
+        t_exec = time.monotonic()
+        info = os.fdopen(rfd)
     s, f = qmp_ready(sock, t0 + 30)
     t = time.monotonic() - t0
-    qpid, extra, info = p.pid, 0, None
-    if rfd is not None:
-        info = os.fdopen(rfd)
-        rec = json.loads(info.readline())
+    qpid, extra = p.pid, 0
+    if rec is not None:
         qpid = rec["pid"]
         extra = rss_kb(rec["supervisor-pid"]) + rss_kb(rec["init-pid"])
     rss = rss_kb(qpid)
@@ -115,7 +139,7 @@ def start(mode, vmjail, accel, tmp):
     if p.returncode != 0:
         sys.exit("%s: exit status %d: %s" % (mode, p.returncode, p.stderr.read().decode()))
     p.stderr.close()
-    return t, rss, extra
+    return t, rss, extra, t_exec - t0
 
 
 def boot(mode, vmjail, d):
@@ -154,14 +178,16 @@ def main():
         modes += ("jailed-base",)
     res = {m: [] for m in modes}
     rss = {m: [] for m in modes}
+    to_exec = {m: [] for m in modes}
     extra = []
     with tempfile.TemporaryDirectory(prefix="vmjail-bench.") as tmp:
         for i in range(runs):
             k = i % len(modes)
             for mode in modes[k:] + modes[:k]:
                 if what == "start":
-                    t, r, x = start(mode, vmjail, sys.argv[4], tmp)
+                    t, r, x, e = start(mode, vmjail, sys.argv[4], tmp)
                     rss[mode].append(r)
+                    to_exec[mode].append((e, t - e))
                     if mode != "direct":
                         extra.append(x)
                 else:
@@ -181,6 +207,10 @@ def main():
         if other in res:
             print("  ratio %s/direct (medians): %.3f" % (other, med(res[other]) / d))
     if what == "start":
+        print("  where the time goes (medians): the start before QEMU's exec, then QEMU's own start")
+        for mode in modes:
+            print("  %-10s exec -> QEMU exec %5.1f ms   QEMU exec -> QMP ready %5.1f ms"
+                  % (mode, med([a for a, _ in to_exec[mode]]) * 1000, med([b for _, b in to_exec[mode]]) * 1000))
         print("QEMU RSS at QMP ready: direct median %d KiB, jailed median %d KiB (ratio %.3f), "
               "jailed-own median %d KiB; vmjail's supervisor + init: median %d KiB"
               % (med(rss["direct"]), med(rss["jailed"]), med(rss["jailed"]) / med(rss["direct"]),
