@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * dl.c - libraries loaded where they are used (dl.h says why), and the
- * smallest of them: libcap-ng, whose constructor alone costs every exec
- * about 0.1 ms here, for two name lookups that only a profile naming a
- * capability needs. The LSM libraries are in lsm_dl.c.
+ * smallest of them: libcap-ng, which cost every exec about 0.15 ms here
+ * (its constructor with it; doc/benchmarks.md), for two name lookups that
+ * only a profile naming a capability needs. The LSM libraries are in
+ * lsm_dl.c.
  */
 #include "dl.h"
 
