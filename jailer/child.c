@@ -79,8 +79,7 @@ int vj_child_setup_jail(const struct vj_child_ctx *c, const char **step, struct 
 		/* joined after GO, in vj_child_main */
 	} else if (c->netns_fd >= 0) {
 		if (setns(c->netns_fd, CLONE_NEWNET) < 0)
-			return vj_error_set(err, errno, "join network namespace %s",
-					    plan->net_path ? plan->net_path : "(made ahead)");
+			return vj_error_set(err, errno, "join network namespace %s", plan->net_path);
 	} else if (plan->net == VJ_NET_NONE && plan->ns[VJ_NS_NET]) {
 		if ((r = vj_ns_loopback_up(err)) < 0)
 			return r;

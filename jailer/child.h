@@ -21,7 +21,7 @@ struct vj_child_ctx {
 	int parent_sync_fd;       /* the supervisor's end: closed in the child */
 	int qmp_fd;               /* monitor end to place at qmp_fd_num, or -1 */
 	int qmp_fd_num;
-	int netns_fd;             /* network namespace to join (VJ_NET_PATH, or made ahead), or -1 */
+	int netns_fd;             /* network namespace to join (VJ_NET_PATH), or -1 */
 	bool userns;              /* a user namespace was created */
 	bool setup_before_go;     /* GO brings the child nothing: build the jail meanwhile */
 	bool netns_with_go;       /* the network namespace made ahead comes with GO (ns.c) */

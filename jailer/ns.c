@@ -28,10 +28,9 @@
  * jail step - the same kind of namespace, owned by the same (initial)
  * user namespace, that clone would have made; nothing it did before
  * depends on the network namespace. Where the thread made none, the
- * child makes its own then (unshare, lo up). With
- * a user namespace the network namespace must be owned by it, and a
- * threaded process cannot make one (unshare(CLONE_NEWUSER) refuses): the
- * clone makes both.
+ * child makes its own then (unshare, lo up). With a user namespace the
+ * network namespace must be owned by it, and a threaded process cannot
+ * make one (unshare(CLONE_NEWUSER) refuses): the clone makes both.
  */
 #include "ns.h"
 #include "compat.h"
@@ -121,7 +120,7 @@ static void *ahead_main(void *arg)
 {
 	struct vj_ns_ahead *a = arg;
 	struct vj_error err = { 0 };
-	/* Any failure leaves fd at -1: the clone makes the namespace. */
+	/* Any failure leaves fd at -1: the child makes its own namespace. */
 	int fd = -1;
 	if (!vj_compat_disabled(VJ_NETNS_THREAD) && unshare(CLONE_NEWNET) == 0)
 		fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);

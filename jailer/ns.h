@@ -36,8 +36,8 @@ bool vj_ns_ahead_pending(const struct vj_ns_ahead *a);
  * none (fd -1), make one now and raise its lo. */
 int vj_ns_join_ahead(int fd, struct vj_error *err);
 /* Wait for the thread's result, not for its exit: the namespace's fd (the
- * caller's to close), or -1 when there is none (then clone with
- * CLONE_NEWNET as without it). */
+ * caller's to close), or -1 when it made none (then the child makes its
+ * own: vj_ns_join_ahead). */
 int vj_ns_ahead_take(struct vj_ns_ahead *a);
 /* Wait for the thread's exit (it holds every capability the supervisor
  * had until then): before the supervisor drops its own, and at teardown.
