@@ -254,6 +254,7 @@ static json_object *features_json(void)
 	vj_json_add_bool(build, "apparmor", VJ_HAVE_APPARMOR);
 	vj_json_add_bool(build, "sanitized", VJ_SANITIZED);
 	vj_json_add_bool(build, "static", VJ_STATIC);
+	vj_json_add_bool(build, "static-deps", VJ_STATIC_DEPS);
 	vj_json_add(o, "build", build);
 	vj_json_add_bool(o, "root", geteuid() == 0);
 	vj_json_add(o, "namespaces", namespaces_json());

@@ -179,18 +179,28 @@ check_supervisor_trim() {
 }
 
 # libcap-ng is loaded where a profile names a capability, not at every
-# launch (jailer/dl.c): the kernel's map of the supervisor shows which
-# libraries it holds. (A static build holds none.)
+# launch (jailer/dl.c); json-c and libseccomp are linked in unless the build
+# says otherwise (-Dstatic_deps=false): the kernel's map of the supervisor
+# shows which libraries it holds. (A static build holds none.)
 maps_has() { grep -q -- "$2" "/proc/$1/maps"; }
 
 check_libcapng_lazy() {
 	ldd "$VMJAIL" 2>/dev/null | grep -q 'libc\.so' || skip "a static vmjail maps no shared library"
-	local caps
+	local caps static_deps
 	caps=$(write_profile caps '{ "extends": "generic", "capabilities": ["CAP_CHOWN"] }')
+	static_deps=$("$VMJAIL" features --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["build"]["static-deps"])')
 	bg_jail "$VJ_T/out" -- sh -c 'trap "exit 0" TERM; echo ready; while :; do sleep 0.02; done'
 	wait_until 5 file_has "$VJ_T/out" ready || fail "the jail did not start: $(cat "$VJ_T/out.err")" || return 1
-	maps_has "$VJ_BG" libjson-c || fail "libjson-c not in the supervisor's maps: the oracle sees nothing" || return 1
+	maps_has "$VJ_BG" '/libc\.so' || fail "libc not in the supervisor's maps: the oracle sees nothing" || return 1
 	! maps_has "$VJ_BG" libcap-ng || fail "libcap-ng mapped by a launch whose profile names no capability" || return 1
+	local lib
+	for lib in libjson-c libseccomp; do
+		if [ "$static_deps" = True ]; then
+			! maps_has "$VJ_BG" "$lib" || fail "$lib mapped, but features says static-deps" || return 1
+		else
+			maps_has "$VJ_BG" "$lib" || fail "$lib not mapped, but features says no static-deps" || return 1
+		fi
+	done
 	kill_supervisor TERM || return 1
 	wait_exit "$VJ_BG" 5 || return 1
 	bg_jail "$VJ_T/out2" --profile "$caps" -- sh -c 'trap "exit 0" TERM; grep CapEff /proc/self/status; echo ready; while :; do sleep 0.02; done'
@@ -201,12 +211,12 @@ check_libcapng_lazy() {
 	wait_exit "$VJ_BG" 5
 }
 
-@test "root: libcap-ng is mapped only by a launch whose profile names a capability" {
+@test "root: the supervisor maps libcap-ng only for a profile that names a capability, json-c and libseccomp as built" {
 	as_root
 	check_libcapng_lazy
 }
 
-@test "user: libcap-ng is mapped only by a launch whose profile names a capability" {
+@test "user: the supervisor maps libcap-ng only for a profile that names a capability, json-c and libseccomp as built" {
 	as_user
 	check_libcapng_lazy
 }
