@@ -184,7 +184,7 @@ check_supervisor_trim() {
 # shows which libraries it holds. (A static build holds none.)
 maps_has() { grep -q -- "$2" "/proc/$1/maps"; }
 
-check_libcapng_lazy() {
+check_supervisor_libraries() {
 	ldd "$VMJAIL" 2>/dev/null | grep -q 'libc\.so' || skip "a static vmjail maps no shared library"
 	local caps static_deps
 	caps=$(write_profile caps '{ "extends": "generic", "capabilities": ["CAP_CHOWN"] }')
@@ -213,12 +213,12 @@ check_libcapng_lazy() {
 
 @test "root: the supervisor maps libcap-ng only for a profile that names a capability, json-c and libseccomp as built" {
 	as_root
-	check_libcapng_lazy
+	check_supervisor_libraries
 }
 
 @test "user: the supervisor maps libcap-ng only for a profile that names a capability, json-c and libseccomp as built" {
 	as_user
-	check_libcapng_lazy
+	check_supervisor_libraries
 }
 
 # ---- the jail dies with its supervisor --------------------------------------------
