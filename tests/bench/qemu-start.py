@@ -6,35 +6,51 @@
   qemu-start.py boot VMJAIL RUNS DIR      exec -> guest marker, interleaved
 
 "QMP ready": the greeting read, qmp_capabilities and query-status
-answered. Direct, QEMU serves its own -qmp unix socket; jailed, vmjail's
-proxy serves it (profile qemu-system-x86_64, every layer on); "jailed-own"
-is the same jail with QEMU serving its own -qmp socket in a bound
-directory, the proxy off the client's path; with VMJAIL_BASE=PATH set,
-"jailed-base" is "jailed" with that other build (an older commit: a
-before/after in the same run). Each round runs all three, in
-rotating order. Also QEMU's RSS at QMP ready (VmRSS of
-the QEMU process; jailed, plus vmjail's supervisor and init), and each
-start split at QEMU's exec: direct, when Popen returns (it waits for the
-exec); jailed, when vmjail's --info-fd started record arrives (PROGRAM
-sends it just before its seccomp filter and execve, so the jailed split
-moves up to about 0.5 ms of the jail's own work into QEMU's share).
+answered. Direct, QEMU serves its own monitor on a listening socket made
+before its exec and passed to it (-chardev socket,fd=N,server=on, as
+libvirt does), so the client connects at once and waits for the greeting;
+jailed, vmjail's proxy serves it (profile qemu-system-x86_64, every layer
+on), its socket also listening before the exec; "jailed-own" is the same
+jail with QEMU serving its own monitor on such a socket, passed with
+--keep-fd, the proxy off the client's path; "bwrap" (when installed) is
+QEMU under `bwrap --unshare-all --die-with-parent --ro-bind / / --dev
+/dev` (and /dev/kvm for KVM) with the same passed socket: a jail with
+namespaces only, for scale. No path polls for a socket to appear (an
+earlier version polled for QEMU's own socket every 0.5 ms, which delayed
+and slowed the direct start; doc/benchmarks.md has both). With
+VMJAIL_BASE=PATH set, "jailed-base" is "jailed" with that other build (an
+older commit: a before/after in the same run). Each round runs every mode, in rotating
+order. Also QEMU's RSS at QMP ready (VmRSS of the QEMU process; jailed,
+plus vmjail's supervisor and init), and each start split at QEMU's exec:
+direct and bwrap, when Popen returns (it waits for the exec; for bwrap,
+that is bwrap's own); jailed, when vmjail's --info-fd started record
+arrives (PROGRAM sends it just before its seccomp filter and execve, so
+the jailed split moves up to about 0.5 ms of the jail's own work into
+QEMU's share).
 """
-import json, os, select, socket, statistics, subprocess, sys, tempfile, time
+import json, os, select, shutil, socket, statistics, subprocess, sys, tempfile, time
 
 QEMU = ["qemu-system-x86_64", "-machine", "q35", "-display", "none", "-nodefaults", "-S"]
 
 
 def connect(path, deadline):
-    while True:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            s.connect(path)
-            return s
-        except OSError:
-            s.close()
-            if time.monotonic() > deadline:
-                raise TimeoutError(path)
-            time.sleep(0.0005)
+    """The socket listens before the exec (the proxy's, or one made here):
+    connect at once; a refusal means the start failed."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(max(0.1, deadline - time.monotonic()))
+    s.connect(path)
+    return s
+
+
+def listener(path):
+    """A listening unix socket at path, inheritable, for QEMU's monitor."""
+    if os.path.lexists(path):
+        os.unlink(path)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    s.listen(4)
+    s.set_inheritable(True)
+    return s
 
 
 def read_msg(f):
@@ -87,25 +103,30 @@ def start(mode, vmjail, accel, tmp):
     seconds to QEMU's exec (direct: Popen returns once the exec is done;
     jailed: the --info-fd started record, sent as PROGRAM is about to exec)."""
     sock = os.path.join(tmp, "%s.qmp" % mode)
-    if os.path.lexists(sock):
-        os.unlink(sock)
     qemu = QEMU + ["-accel", accel]
-    rfd = wfd = None
+    rfd = wfd = lsock = None
     if mode == "direct":
-        argv = qemu + ["-qmp", "unix:%s,server=on,wait=off" % sock]
-        pass_fds = ()
+        lsock = listener(sock)
+        argv = qemu + ["-chardev", "socket,id=mon,fd=%d,server=on,wait=off" % lsock.fileno(),
+                       "-mon", "chardev=mon,mode=control"]
+        pass_fds = (lsock.fileno(),)
+    elif mode == "bwrap":
+        lsock = listener(sock)
+        kvm = ["--dev-bind", "/dev/kvm", "/dev/kvm"] if accel == "kvm" else []
+        argv = ["bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev"] + kvm + qemu + [
+                "-chardev", "socket,id=mon,fd=%d,server=on,wait=off" % lsock.fileno(), "-mon", "chardev=mon,mode=control"]
+        pass_fds = (lsock.fileno(),)
     elif mode == "jailed-own":
         rfd, wfd = os.pipe()
-        own = os.path.join(tmp, "own")
-        os.makedirs(own, exist_ok=True)
-        os.chmod(own, 0o777)
-        argv = [vmjail, "run", "--profile", "qemu-system-x86_64", "--bind", own + ":/run/qmp",
-                "--info-fd", str(wfd), "--"] + qemu + ["-qmp", "unix:/run/qmp/qmp.sock,server=on,wait=off"]
-        sock = os.path.join(own, "qmp.sock")
+        lsock = listener(sock)
+        n = lsock.fileno()
+        argv = [vmjail, "run", "--profile", "qemu-system-x86_64", "--keep-fd", str(n),
+                "--info-fd", str(wfd), "--"] + qemu + [
+                "-chardev", "socket,id=mon,fd=%d,server=on,wait=off" % n, "-mon", "chardev=mon,mode=control"]
+        pass_fds = (wfd, n)
+    else:
         if os.path.lexists(sock):
             os.unlink(sock)
-        pass_fds = (wfd,)
-    else:
         rfd, wfd = os.pipe()
         binary = os.environ["VMJAIL_BASE"] if mode == "jailed-base" else vmjail
         argv = [binary, "run", "--profile", "qemu-system-x86_64", "--qmp", sock,
@@ -115,6 +136,8 @@ def start(mode, vmjail, accel, tmp):
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE, pass_fds=pass_fds)
     t_exec = time.monotonic()
+    if lsock is not None:
+        lsock.close()  # QEMU has its copy
     rec, info = None, None
     if wfd is not None:
         # The started record comes before the monitor can answer (QEMU
@@ -174,6 +197,8 @@ def med(v):
 def main():
     what, vmjail, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
     modes = ("direct", "jailed", "jailed-own") if what == "start" else ("direct", "jailed")
+    if what == "start" and shutil.which("bwrap"):
+        modes += ("bwrap",)
     if what == "start" and os.environ.get("VMJAIL_BASE"):
         modes += ("jailed-base",)
     res = {m: [] for m in modes}
@@ -203,7 +228,7 @@ def main():
         print("  %-10s median " % mode + fmt % (med(v) * unit) + "   min " + fmt % (v[0] * unit)
               + "   max " + fmt % (v[-1] * unit))
     print("  ratio jailed/direct (medians): %.3f" % (j / d))
-    for other in ("jailed-own", "jailed-base"):
+    for other in ("jailed-own", "jailed-base", "bwrap"):
         if other in res:
             print("  ratio %s/direct (medians): %.3f" % (other, med(res[other]) / d))
     if what == "start":
