@@ -6,7 +6,9 @@
  * before anything of the jailed program exists):
  *
  *  1. Make every mount private, so nothing we do propagates to the host
- *     and nothing the host does later appears in the jail.
+ *     and nothing the host does later appears in the jail. This needs "/"
+ *     to be a mount's root, as pivot_root (step 6) does: inside a chroot
+ *     into a plain directory it is not, and the failure says so.
  *  2. Open every bind source now, while the host tree is still in view:
  *     open_tree(OPEN_TREE_CLONE|AT_RECURSIVE) gives a detached copy of the
  *     source tree; on kernels without it, an O_PATH fd is kept and bound
@@ -437,9 +439,15 @@ int vj_mount_build_root(const struct vj_plan *plan, bool userns, const struct vj
 {
 	_cleanup_close_ int root_fd = -1;
 
-	/* Step 1. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	/* Step 1. EINVAL has one cause here: "/" is no mount's root. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		if (errno == EINVAL)
+			return vj_error_setx(err, EINVAL,
+					     "/ is not a mount point (vmjail was started inside a chroot?): "
+					     "the jail's root needs pivot_root(2); bind-mount the chroot's "
+					     "directory onto itself before entering it");
 		return vj_error_set(err, errno, "make / private");
+	}
 
 	/* Step 2. */
 	struct source *src = vj_xcalloc(plan->n_mounts ? plan->n_mounts : 1, sizeof(*src));
