@@ -15,7 +15,9 @@
  *      cgroup, so that cgroup is the namespace's root ("/").
  *   2. network: join the named namespace, or raise lo in the fresh one;
  *      a namespace made ahead (ns.c) comes with GO and is joined after
- *      step 4, once GO has come.
+ *      step 4, once GO has come. With a user namespace, a thread of the
+ *      child's, started before GO is awaited, makes it meanwhile; it is
+ *      joined, and the thread reaped, after step 4 too.
  *   3. root filesystem (mount.c): tmpfs root, binds through fds, pivot.
  *   4. hostname.
  *  then PROGRAM is forked (supervised mode) and pid 1 becomes init.c;
@@ -75,8 +77,8 @@ int vj_child_setup_jail(const struct vj_child_ctx *c, const char **step, struct 
 		return vj_error_set(err, errno, "unshare(CLONE_NEWCGROUP)");
 
 	*step = "network";
-	if (c->netns_with_go) {
-		/* joined after GO, in vj_child_main */
+	if (c->netns_with_go || c->netns_by_thread) {
+		/* joined last, in vj_child_main */
 	} else if (c->netns_fd >= 0) {
 		if (setns(c->netns_fd, CLONE_NEWNET) < 0)
 			return vj_error_set(err, errno, "join network namespace %s", plan->net_path);
@@ -306,6 +308,25 @@ _noreturn_ void vj_child_main(const struct vj_child_ctx *c)
 	 * supervisor only, which forwards them once. */
 	setsid();
 
+	/* The network namespace, by a thread of ours (ns.c): it is made
+	 * while GO comes and the jail is built. A thread takes a pid in the
+	 * jail's pid namespace, and PROGRAM is pid 2 in every jail: the
+	 * thread gets 300 instead (below any pid_max), the namespace's last
+	 * pid set to 299 for it and back to 1 once it has it (ns_last_pid:
+	 * writable by the owner of the pid namespace's user namespace, us).
+	 * Where it cannot be written, no thread: the namespace is made in
+	 * line, as the clone would have. */
+	struct vj_ns_ahead own_netns = { .fd = -1 };
+	if (c->netns_by_thread) {
+		int last_pid = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+		if (last_pid >= 0 && pwrite(last_pid, "299", 3, 0) == 3) {
+			vj_ns_ahead_begin(&own_netns);
+			(void)!pwrite(last_pid, "1", 1, 0);
+		}
+		if (last_pid >= 0)
+			close(last_pid);
+	}
+
 	/* Wait for GO (EOF: the supervisor is gone) - after building the
 	 * jail when GO brings nothing it needs for that: no id maps, every
 	 * cgroup entered by itself or at birth. Its mount, network and other
@@ -315,7 +336,9 @@ _noreturn_ void vj_child_main(const struct vj_child_ctx *c)
 	if (!c->setup_before_go)
 		go_fd = await_go(c);
 	/* Into the v1 cgroups before anything else: nothing of the jail runs
-	 * outside them (cgroup.c says why the child moves itself). */
+	 * outside them (cgroup.c says why the child moves itself). Writing
+	 * "tasks" moves the calling thread: the network namespace's thread,
+	 * which ends before PROGRAM is forked, stays where it was born. */
 	if (vj_cgroup_self_attach(&c->cg_self, &err) < 0)
 		fail(c, "cgroup", &err, VJ_EXIT_FAILURE);
 
@@ -337,6 +360,19 @@ _noreturn_ void vj_child_main(const struct vj_child_ctx *c)
 	}
 	if (go_fd >= 0)
 		close(go_fd);
+	/* Our own thread's namespace: joined (or made now, when the thread
+	 * made none), then the thread is reaped - PROGRAM is forked by a
+	 * single-threaded init. */
+	if (c->netns_by_thread) {
+		step = "network";
+		int fd = vj_ns_ahead_take(&own_netns);
+		int r = vj_ns_join_ahead(fd, &err);
+		if (fd >= 0)
+			close(fd);
+		vj_ns_ahead_join(&own_netns);
+		if (r < 0)
+			fail(c, step, &err, VJ_EXIT_FAILURE);
+	}
 
 	pid_t pid = spawn_target(c);
 	if (pid < 0)

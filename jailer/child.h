@@ -25,6 +25,7 @@ struct vj_child_ctx {
 	bool userns;              /* a user namespace was created */
 	bool setup_before_go;     /* GO brings the child nothing: build the jail meanwhile */
 	bool netns_with_go;       /* the network namespace made ahead comes with GO (ns.c) */
+	bool netns_by_thread;     /* the child's own thread makes it (ns.c) */
 	struct vj_cgroup_self cg_self; /* v1 cgroups the child moves itself into */
 	struct vj_mount_cgroups cg_views; /* what a "cgroup" mount shows */
 	sigset_t orig_mask;       /* signal mask to restore before exec */

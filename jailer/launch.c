@@ -13,7 +13,8 @@
  *  2. clone3 into every namespace at once, with a pidfd and, where the
  *     hierarchy allows, straight into the cgroup (CLONE_INTO_CGROUP).
  *     The network namespace may be made already, by a thread, while 1
- *     ran (ns.c): the child then joins it.
+ *     ran (ns.c): the child then joins it. With a user namespace the
+ *     child makes it with a thread of its own, while it builds the jail.
  *     Fallback: clone() and pidfd_open().
  *  3. release: write the child's id maps, move it into the cgroups clone3
  *     could not place it in, send GO. The child moves itself into its v1
@@ -283,7 +284,9 @@ static int spawn(struct vj_jail *j, struct vj_error *err)
 	/* The network namespace still being made follows with GO: the
 	 * child builds its root meanwhile and joins it last (child.c). */
 	j->ctx.netns_with_go = vj_ns_ahead_pending(&j->netns_ahead);
-	if (j->ctx.netns_with_go)
+	/* With a user namespace, the child's own thread makes it. */
+	j->ctx.netns_by_thread = !j->ctx.netns_with_go && vj_ns_ahead_in_child(j->plan);
+	if (j->ctx.netns_with_go || j->ctx.netns_by_thread)
 		flags &= ~(unsigned long)CLONE_NEWNET;
 	int cg_fd = j->cg ? vj_cgroup_clone_fd(j->cg) : -1;
 	int pidfd = -1;

@@ -28,9 +28,17 @@
  * jail step - the same kind of namespace, owned by the same (initial)
  * user namespace, that clone would have made; nothing it did before
  * depends on the network namespace. Where the thread made none, the
- * child makes its own then (unshare, lo up). With a user namespace the
- * network namespace must be owned by it, and a threaded process cannot
- * make one (unshare(CLONE_NEWUSER) refuses): the clone makes both.
+ * child makes its own then (unshare, lo up).
+ *
+ * With a user namespace the network namespace must be owned by it, so the
+ * supervisor cannot make it ahead (a threaded process cannot enter or make
+ * a user namespace). The child makes it the same way instead: cloned
+ * without CLONE_NEWNET, it starts the same thread first thing - inside its
+ * user namespace, whose every capability it holds - and the namespace is
+ * made while the supervisor writes the id maps and sends GO and while the
+ * child builds its root; the child joins it and reaps the thread before it
+ * forks PROGRAM. Made by the clone, it would come before all of that, on
+ * the launch's critical path.
  */
 #include "ns.h"
 #include "compat.h"
@@ -135,13 +143,18 @@ static void *ahead_main(void *arg)
 	return NULL;
 }
 
-void vj_ns_ahead_start(struct vj_ns_ahead *a, const struct vj_plan *plan)
+/* A fresh network namespace that a thread may make: supervised (in place
+ * there is no clone to leave CLONE_NEWNET out of), and not turned off. */
+static bool ahead_possible(const struct vj_plan *plan)
+{
+	return !plan->exec_inplace && plan->ns[VJ_NS_NET] && plan->net == VJ_NET_NONE &&
+	       !vj_compat_disabled(VJ_NETNS_AHEAD);
+}
+
+void vj_ns_ahead_begin(struct vj_ns_ahead *a)
 {
 	a->running = a->taken = false;
 	a->fd = -1;
-	if (plan->exec_inplace || plan->ns[VJ_NS_USER] || !plan->ns[VJ_NS_NET] || plan->net != VJ_NET_NONE ||
-	    vj_compat_disabled(VJ_NETNS_AHEAD))
-		return;
 	if (sem_init(&a->done, 0, 0) < 0)
 		return;
 	/* Signals are blocked by now: the thread inherits that, so none is
@@ -149,6 +162,19 @@ void vj_ns_ahead_start(struct vj_ns_ahead *a, const struct vj_plan *plan)
 	a->running = pthread_create(&a->thread, NULL, ahead_main, a) == 0;
 	if (!a->running)
 		sem_destroy(&a->done);
+}
+
+void vj_ns_ahead_start(struct vj_ns_ahead *a, const struct vj_plan *plan)
+{
+	a->running = a->taken = false;
+	a->fd = -1;
+	if (ahead_possible(plan) && !plan->ns[VJ_NS_USER])
+		vj_ns_ahead_begin(a);
+}
+
+bool vj_ns_ahead_in_child(const struct vj_plan *plan)
+{
+	return ahead_possible(plan) && plan->ns[VJ_NS_USER];
 }
 
 bool vj_ns_ahead_pending(const struct vj_ns_ahead *a)

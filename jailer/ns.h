@@ -19,7 +19,8 @@ int vj_ns_setup_uts(const struct vj_plan *plan, struct vj_error *err);
 int vj_ns_loopback_up(struct vj_error *err);
 
 /* The jail's network namespace, made ahead by a thread of the supervisor
- * while it prepares the rest (ns.c says when and why). */
+ * while it prepares the rest, or of the child while it builds the jail
+ * (ns.c says when and why). */
 struct vj_ns_ahead {
 	pthread_t thread;
 	sem_t done;   /* posted by the thread once fd is final */
@@ -27,8 +28,14 @@ struct vj_ns_ahead {
 	bool taken;   /* done waited for */
 	int fd;       /* the namespace with lo up, until taken; -1 */
 };
-/* Start the thread where the plan allows; a no-op otherwise. */
+/* Supervisor: start the thread where the plan allows (no user
+ * namespace); a no-op otherwise. */
 void vj_ns_ahead_start(struct vj_ns_ahead *a, const struct vj_plan *plan);
+/* Whether the child, in its user namespace, makes the namespace with a
+ * thread of its own instead of the clone (ns.c). */
+bool vj_ns_ahead_in_child(const struct vj_plan *plan);
+/* Start the thread, unconditionally (the child's case). */
+void vj_ns_ahead_begin(struct vj_ns_ahead *a);
 /* Whether a result is still to be taken: the clone then goes on without
  * CLONE_NEWNET, and the namespace follows with GO. */
 bool vj_ns_ahead_pending(const struct vj_ns_ahead *a);
