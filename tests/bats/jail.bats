@@ -207,14 +207,14 @@ check_host_paths_absent() {
 # jail's root (made private, then pivot_root) cannot be built there. The
 # failure says why and what to do; doing it (the directory bound onto
 # itself first) makes the same jail run. The chroot gets /usr, /etc,
-# /dev and /proc from the host, vmjail with the tree's profiles and
+# /dev, /sys and /proc from the host, vmjail with the tree's profiles and
 # policies, and its own /run (vmjail's state root); its mounts live in a
 # private mount namespace and go with it.
 run_in_chroot() { # DIR SELF-BIND(0|1)
 	run --separate-stderr unshare -m sh -c '
 		mount --make-rprivate / &&
 		if [ "$2" = 1 ]; then mount --bind "$1" "$1"; fi &&
-		for d in usr etc dev; do mount --rbind "/$d" "$1/$d" || exit 1; done &&
+		for d in usr etc dev sys; do mount --rbind "/$d" "$1/$d" || exit 1; done &&
 		mount -t proc proc "$1/proc" &&
 		exec chroot "$1" env VMJAIL_PROFILE_PATH=/vj/profiles VMJAIL_POLICY_PATH=/vj/policy \
 			/vj/vmjail run --no-cgroup --profile generic -- /bin/true' sh "$1" "$2"
@@ -223,7 +223,7 @@ run_in_chroot() { # DIR SELF-BIND(0|1)
 @test "root: inside a chroot whose / is no mount point, the failure names it (125), nothing left" {
 	as_root
 	local c=$BATS_TEST_TMPDIR/chroot l
-	mkdir -p "$c/usr" "$c/etc" "$c/dev" "$c/proc" "$c/run" "$c/tmp" "$c/vj"
+	mkdir -p "$c/usr" "$c/etc" "$c/dev" "$c/sys" "$c/proc" "$c/run" "$c/tmp" "$c/vj"
 	for l in bin sbin lib lib64; do ln -s "usr/$l" "$c/$l"; done
 	cp "$VMJAIL" "$c/vj/vmjail"
 	cp -r "${VMJAIL_PROFILE_PATH%%:*}" "$c/vj/profiles"
