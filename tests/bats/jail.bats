@@ -707,8 +707,12 @@ except OSError as e:
 
 check_env() {
 	local cmd=("${VJ_PREFIX[@]}" "$VMJAIL" run --id "$VJ_ID" --env "VJ_BATS_MARK=$VJ_MARK")
+	# vmjail's own search paths go through (a copy of the binary, made
+	# where uid 65534 cannot reach the tree, does not find the tree by
+	# itself); they are not the jail's either.
+	local own=(VMJAIL_PROFILE_PATH="$VMJAIL_PROFILE_PATH" VMJAIL_POLICY_PATH="$VMJAIL_POLICY_PATH")
 	run --separate-stderr env -i PATH=/usr/bin:/bin TERM=vt-bats LANG=C.UTF-8 LC_ALL=C \
-		SECRET=leaked HOME=/root "${cmd[@]}" --env FOO=bar -- /usr/bin/env
+		SECRET=leaked HOME=/root "${own[@]}" "${cmd[@]}" --env FOO=bar -- /usr/bin/env
 	assert_status 0
 	assert_eq "variables" "$(words "FOO HOME LANG LC_ALL PATH TERM VJ_BATS_MARK")" \
 		"$(words "$(echo "$output" | cut -d= -f1)")"
@@ -716,7 +720,7 @@ check_env() {
 	assert_contains "HOME set by the profile" "$output" "HOME=/tmp"
 	assert_contains "--env" "$output" "FOO=bar"
 	# the kept ones only when the caller has them
-	run --separate-stderr env -i PATH=/usr/bin:/bin SECRET=leaked "${cmd[@]}" -- /usr/bin/env
+	run --separate-stderr env -i PATH=/usr/bin:/bin SECRET=leaked "${own[@]}" "${cmd[@]}" -- /usr/bin/env
 	assert_status 0
 	assert_eq "variables" "$(words "HOME PATH VJ_BATS_MARK")" "$(words "$(echo "$output" | cut -d= -f1)")"
 }
