@@ -23,6 +23,17 @@ DOM=vmjail-it
 
 setup_file() {
 	export VMJAIL VMJAIL_SRCDIR
+	# What runs unprivileged (the wrapper's tests as uid 65534, libvirt's
+	# QEMU as libvirt-qemu): copies of the binary, the wrapper, the
+	# profiles and the policies in a directory anyone can traverse, which
+	# the tree need not be (a checkout in root's home).
+	T=$(mktemp -d /tmp/vmjail-it-tree.XXXXXX)
+	chmod 0755 "$T"
+	install -m 0755 "$VMJAIL" "$T/vmjail"
+	install -m 0755 "$VMJAIL_SRCDIR/contrib/libvirt/vmjail-qemu-wrapper" "$T/vmjail-qemu-wrapper"
+	cp -r "$VMJAIL_SRCDIR/profiles" "$VMJAIL_SRCDIR/policy" "$T/"
+	chmod -R a+rX "$T"
+	echo "$T" >"$BATS_FILE_TMPDIR/tree"
 	local why=
 	if [ "$(id -u)" -ne 0 ]; then
 		why="needs root (libvirt's privileged QEMU driver)"
@@ -58,9 +69,8 @@ setup_file() {
 	chmod 0644 "$W/vmlinuz" "$W/initramfs.gz"
 	sed -e 's|@libexecdir@|/usr/libexec|g' -e 's|@bindir@|/usr/bin|g' \
 		"$VMJAIL_SRCDIR/contrib/libvirt/vmjail-libvirt-gen.in" >"$W/gen"
-	sh "$W/gen" --dir "$W/emulators" --vmjail "$VMJAIL" \
-		--wrapper "$VMJAIL_SRCDIR/contrib/libvirt/vmjail-qemu-wrapper" \
-		--profile-path "$VMJAIL_SRCDIR/profiles" --policy-path "$VMJAIL_SRCDIR/policy" \
+	sh "$W/gen" --dir "$W/emulators" --vmjail "$T/vmjail" --wrapper "$T/vmjail-qemu-wrapper" \
+		--profile-path "$T/profiles" --policy-path "$T/policy" \
 		/usr/bin/qemu-system-x86_64 >/dev/null
 	# The embedded driver's root: its qemu.conf keeps QEMU's stdio in a
 	# plain file (no virtlogd daemon); the rest is libvirt's default.
@@ -88,15 +98,21 @@ EOF
 }
 
 teardown_file() {
-	[ -f "$BATS_FILE_TMPDIR/work" ] && [ -z "${VMJAIL_TEST_KEEP:-}" ] || return 0
-	W=$(cat "$BATS_FILE_TMPDIR/work")
-	# Only through libvirt: it knows the pid it started.
-	virsh -c "qemu:///embed?root=$W/root" destroy "$DOM" >/dev/null 2>&1 || true
-	virsh -c "qemu:///embed?root=$W/root" undefine "$DOM" >/dev/null 2>&1 || true
-	rm -rf "$W"
+	[ -z "${VMJAIL_TEST_KEEP:-}" ] || return 0
+	if [ -f "$BATS_FILE_TMPDIR/work" ]; then
+		W=$(cat "$BATS_FILE_TMPDIR/work")
+		# Only through libvirt: it knows the pid it started.
+		virsh -c "qemu:///embed?root=$W/root" destroy "$DOM" >/dev/null 2>&1 || true
+		virsh -c "qemu:///embed?root=$W/root" undefine "$DOM" >/dev/null 2>&1 || true
+		rm -rf "$W"
+	fi
+	if [ -f "$BATS_FILE_TMPDIR/tree" ]; then
+		rm -rf "$(cat "$BATS_FILE_TMPDIR/tree")"
+	fi
 }
 
 setup() {
+	T=$(cat "$BATS_FILE_TMPDIR/tree")
 	# The wrapper's own tests need no libvirt.
 	[[ $BATS_TEST_DESCRIPTION != wrapper:* ]] || return 0
 	[ ! -f "$BATS_FILE_TMPDIR/skip" ] || skip "$(cat "$BATS_FILE_TMPDIR/skip")"
@@ -126,13 +142,10 @@ wrapper() {
 	local as=()
 	if [ "$(id -u)" -eq 0 ]; then
 		as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-		"${as[@]}" test -x "$VMJAIL" || skip "uid 65534 cannot run $VMJAIL"
-		"${as[@]}" test -r "$VMJAIL_SRCDIR/profiles/generic.json" || skip "uid 65534 cannot read the profiles"
 	fi
-	run timeout -k 5 60 "${as[@]}" env -i PATH=/usr/bin:/bin VMJAIL="$VMJAIL" VMJAIL_EMULATOR=/bin/sh \
-		VMJAIL_PROFILE=generic VMJAIL_PROFILE_PATH="$VMJAIL_SRCDIR/profiles" \
-		VMJAIL_POLICY_PATH="$VMJAIL_SRCDIR/policy" \
-		"$VMJAIL_SRCDIR/contrib/libvirt/vmjail-qemu-wrapper" "$@"
+	run timeout -k 5 60 "${as[@]}" env -i PATH=/usr/bin:/bin VMJAIL="$T/vmjail" VMJAIL_EMULATOR=/bin/sh \
+		VMJAIL_PROFILE=generic VMJAIL_PROFILE_PATH="$T/profiles" VMJAIL_POLICY_PATH="$T/policy" \
+		"$T/vmjail-qemu-wrapper" "$@"
 }
 
 # A directory for the wrapper's files (uid 65534 may read them).
