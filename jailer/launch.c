@@ -284,8 +284,12 @@ static int spawn(struct vj_jail *j, struct vj_error *err)
 	/* The network namespace still being made follows with GO: the
 	 * child builds its root meanwhile and joins it last (child.c). */
 	j->ctx.netns_with_go = vj_ns_ahead_pending(&j->netns_ahead);
-	/* With a user namespace, the child's own thread makes it. */
-	j->ctx.netns_by_thread = !j->ctx.netns_with_go && vj_ns_ahead_in_child(j->plan);
+	/* With a user namespace, the child's own thread makes it. The child
+	 * may create a thread (and allocate for it) only as the copy of a
+	 * single-threaded supervisor: no lock of glibc's is then held by a
+	 * thread the copy does not have. Ours is never started with a user
+	 * namespace; the condition says so again. */
+	j->ctx.netns_by_thread = !j->netns_ahead.running && vj_ns_ahead_in_child(j->plan);
 	if (j->ctx.netns_with_go || j->ctx.netns_by_thread)
 		flags &= ~(unsigned long)CLONE_NEWNET;
 	int cg_fd = j->cg ? vj_cgroup_clone_fd(j->cg) : -1;
