@@ -166,8 +166,6 @@ void vj_ns_ahead_begin(struct vj_ns_ahead *a)
 
 void vj_ns_ahead_start(struct vj_ns_ahead *a, const struct vj_plan *plan)
 {
-	a->running = a->taken = false;
-	a->fd = -1;
 	if (ahead_possible(plan) && !plan->ns[VJ_NS_USER])
 		vj_ns_ahead_begin(a);
 }

@@ -29,7 +29,8 @@ struct vj_ns_ahead {
 	int fd;       /* the namespace with lo up, until taken; -1 */
 };
 /* Supervisor: start the thread where the plan allows (no user
- * namespace); a no-op otherwise. */
+ * namespace); a no-op otherwise. Either start takes a vj_ns_ahead set
+ * to { .fd = -1 }. */
 void vj_ns_ahead_start(struct vj_ns_ahead *a, const struct vj_plan *plan);
 /* Whether the child, in its user namespace, makes the namespace with a
  * thread of its own instead of the clone (ns.c). */
